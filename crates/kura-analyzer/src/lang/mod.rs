@@ -1,0 +1,1 @@
+//! Language-ecosystem analyzers: lockfiles, installed-package metadata, binaries.

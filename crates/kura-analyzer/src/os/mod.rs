@@ -1,0 +1,1 @@
+//! Operating-system analyzers: release files and OS package databases.

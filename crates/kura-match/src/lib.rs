@@ -1,0 +1,1 @@
+//! Match an inventory against the vulnerability database; merge aliases; fix advice.

@@ -1,0 +1,1 @@
+//! Policy: severity filters, ignore files, VEX, and the CI gate's exit decision.

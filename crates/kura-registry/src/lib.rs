@@ -1,0 +1,1 @@
+//! Private OCI registry: Distribution API, storage, auth, projects and roles, audit.

@@ -1,0 +1,1 @@
+//! Reporters: CycloneDX, SPDX, SARIF, JSON and table output of inventories and findings.

@@ -1,0 +1,1 @@
+//! Scan pipeline: source to walker to analyzers to inventory, with a per-layer cache.

@@ -1,0 +1,1 @@
+//! Version ordering and range semantics for every ecosystem kura matches.

@@ -1,0 +1,1 @@
+//! The local vulnerability database: build from feeds, import files, open fast.

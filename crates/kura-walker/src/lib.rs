@@ -1,0 +1,1 @@
+//! Layer walker: stream layer tars, apply whiteouts, hand wanted files to analyzers.
