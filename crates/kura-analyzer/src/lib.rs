@@ -89,8 +89,37 @@ pub trait Analyzer: Sync + Send {
 /// Every analyzer, in the order they are consulted. One line per analyzer.
 pub static ANALYZERS: &[&dyn Analyzer] = &[
     // OS release files.
+    &os::OsRelease,
+    &os::AlpineRelease,
+    &os::DebianVersion,
+    &os::RedhatRelease,
     // OS package databases.
+    &os::Dpkg,
+    &os::Apk,
+    &os::Rpm,
     // Language ecosystems.
+    &lang::python_dist::PythonDist,
+    &lang::requirements::Requirements,
+    &lang::poetry_lock::PoetryLock,
+    &lang::pipfile_lock::PipfileLock,
+    &lang::uv_lock::UvLock,
+    &lang::node_package_json::NodePackageJson,
+    &lang::npm_lock::NpmLock,
+    &lang::yarn_lock::YarnLock,
+    &lang::pnpm_lock::PnpmLock,
+    &lang::cargo_lock::CargoLock,
+    &lang::rust_binary::RustBinary,
+    &lang::go_binary::GoBinary,
+    &lang::go_mod::GoMod,
+    &lang::jar::JavaArchive,
+    &lang::gradle_lock::GradleLock,
+    &lang::pom::MavenPom,
+    &lang::gemspec::Gemspec,
+    &lang::gemfile_lock::GemfileLock,
+    &lang::composer::ComposerLock,
+    &lang::composer::ComposerInstalled,
+    &lang::dotnet_deps::DotnetDeps,
+    &lang::nuget_lock::NugetLock,
 ];
 
 /// Look up an analyzer by id.

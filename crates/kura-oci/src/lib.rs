@@ -1,1 +1,234 @@
-//! Image sources: docker-archive, OCI layout and archive, and registries over the OCI Distribution API.
+//! Image sources for `kura scan image REF` and `kura sbom REF`: `docker save` archives (legacy
+//! and OCI-in-docker layouts, plain or gzipped), OCI image layout directories, OCI archives,
+//! and registries over the OCI Distribution API.
+//!
+//! Every blob is checked against its digest and size, and every layer's uncompressed stream
+//! against its `diff_id`, so a scan never reports on content other than the image named.
+//!
+//! ```no_run
+//! use std::io::Read;
+//! let image = kura_oci::open("alpine:3.19", &kura_oci::OpenOptions::default())?;
+//! for layer in &image.layers {
+//!     let mut tar = image.open_layer(layer.index)?;
+//!     std::io::copy(&mut tar, &mut std::io::sink())?;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod archive;
+mod auth;
+pub mod digest;
+mod error;
+mod image;
+pub mod manifest;
+mod platform;
+pub mod reference;
+mod registry;
+mod sources;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub use error::OciError;
+pub use image::{Image, Layer, base_layer_count};
+pub use manifest::{History, ImageConfig};
+pub use platform::Platform;
+
+/// The kind of an image source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// `docker save` tarball.
+    DockerArchive,
+    /// OCI image layout directory.
+    OciLayout,
+    /// OCI image layout in a tarball.
+    OciArchive,
+    /// OCI Distribution API registry.
+    Registry,
+}
+
+impl SourceKind {
+    /// The name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::DockerArchive => "docker-archive",
+            SourceKind::OciLayout => "oci-layout",
+            SourceKind::OciArchive => "oci-archive",
+            SourceKind::Registry => "registry",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SourceKind {
+    type Err = OciError;
+    fn from_str(s: &str) -> Result<Self, OciError> {
+        match s {
+            "docker-archive" => Ok(SourceKind::DockerArchive),
+            "oci-layout" | "oci" => Ok(SourceKind::OciLayout),
+            "oci-archive" => Ok(SourceKind::OciArchive),
+            "registry" | "docker" => Ok(SourceKind::Registry),
+            other => Err(OciError::InvalidSourceKind(other.to_string())),
+        }
+    }
+}
+
+/// How to open an image.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Force a source kind instead of detecting it.
+    pub kind: Option<SourceKind>,
+    /// Platform to choose from an index; `None` means the host's.
+    pub platform: Option<Platform>,
+    /// Allow plain HTTP to loopback registries and unverified TLS certificates elsewhere.
+    pub insecure: bool,
+    /// Registry user name (overrides the docker config).
+    pub username: Option<String>,
+    /// Registry password or token (overrides the docker config).
+    pub password: Option<String>,
+    /// Path of a docker `config.json`; default `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
+    pub docker_config: Option<PathBuf>,
+    /// Largest manifest or index accepted, in bytes.
+    pub max_manifest_size: u64,
+    /// Largest image config accepted, in bytes.
+    pub max_config_size: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            kind: None,
+            platform: None,
+            insecure: false,
+            username: None,
+            password: None,
+            docker_config: None,
+            max_manifest_size: manifest::DEFAULT_MAX_MANIFEST,
+            max_config_size: manifest::DEFAULT_MAX_CONFIG,
+        }
+    }
+}
+
+/// Transport prefixes accepted before a reference, as skopeo and Syft spell them.
+const PREFIXES: &[(&str, SourceKind)] = &[
+    ("docker-archive:", SourceKind::DockerArchive),
+    ("oci-archive:", SourceKind::OciArchive),
+    ("oci-layout:", SourceKind::OciLayout),
+    ("oci:", SourceKind::OciLayout),
+    ("registry:", SourceKind::Registry),
+    ("docker://", SourceKind::Registry),
+];
+
+fn strip_prefix(reference: &str) -> (Option<SourceKind>, &str) {
+    for (p, k) in PREFIXES {
+        if let Some(rest) = reference.strip_prefix(p) {
+            return (Some(*k), rest);
+        }
+    }
+    (None, reference)
+}
+
+/// A local path, plus the `:tag` suffix when the reference is `path:tag` and only `path` exists.
+fn local_path(reference: &str) -> Option<(PathBuf, Option<String>)> {
+    let p = Path::new(reference);
+    if p.exists() {
+        return Some((p.to_path_buf(), None));
+    }
+    let (path, tag) = reference.rsplit_once(':')?;
+    (!path.is_empty() && !tag.contains('/') && Path::new(path).exists()).then(|| (PathBuf::from(path), Some(tag.to_string())))
+}
+
+/// Sniff a file: a tar (plain or gzipped) holding `manifest.json` is a docker archive, one
+/// holding `index.json` an OCI archive. Plain tars are indexed by seeking, cheaply; gzipped
+/// ones are classified by their extension-independent content only when [`open`] indexes them,
+/// so here they count as docker archives, the common `docker save | gzip` case.
+fn sniff_file(path: &Path) -> SourceKind {
+    let mut magic = [0u8; 2];
+    let is_gz = fs_err::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && archive::is_gzip(&magic);
+    if is_gz {
+        return SourceKind::DockerArchive;
+    }
+    match archive::ArchiveIndex::open(path) {
+        Ok(idx) if !idx.contains("manifest.json") && idx.contains("index.json") => SourceKind::OciArchive,
+        _ => SourceKind::DockerArchive,
+    }
+}
+
+/// What kind of source `reference` names: an existing directory is an OCI layout, an existing
+/// file an archive (sniffed), anything else a registry reference. Transport prefixes
+/// (`docker-archive:`, `oci-archive:`, `oci:`, `oci-layout:`, `registry:`, `docker://`) decide outright.
+pub fn detect(reference: &str) -> SourceKind {
+    let (forced, rest) = strip_prefix(reference);
+    if let Some(k) = forced {
+        return k;
+    }
+    match local_path(rest) {
+        Some((p, _)) if p.is_dir() => SourceKind::OciLayout,
+        Some((p, _)) => sniff_file(&p),
+        None => SourceKind::Registry,
+    }
+}
+
+/// Open an image. `reference` is a path (optionally `path:tag`), a registry reference, or
+/// either with a transport prefix; `opts.kind` overrides detection.
+pub fn open(reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
+    let (forced, rest) = strip_prefix(reference);
+    let kind = opts.kind.or(forced);
+    let kind = kind.unwrap_or_else(|| detect(rest));
+    if kind == SourceKind::Registry {
+        return registry::open(rest, reference, opts);
+    }
+    let (path, tag) = local_path(rest).ok_or_else(|| OciError::io(rest, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")))?;
+    match kind {
+        SourceKind::OciLayout => sources::open_layout_dir(&path, tag.as_deref(), reference, opts),
+        // An explicit archive kind is checked against the content; detection is not, since
+        // gzipped archives are only classified once indexed.
+        SourceKind::OciArchive | SourceKind::DockerArchive => {
+            let explicit = opts.kind.or(forced);
+            sources::open_archive(&path, tag.as_deref(), explicit, reference, opts)
+        }
+        SourceKind::Registry => registry::open(rest, reference, opts),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_kinds_round_trip() {
+        for k in [SourceKind::DockerArchive, SourceKind::OciLayout, SourceKind::OciArchive, SourceKind::Registry] {
+            assert_eq!(k.as_str().parse::<SourceKind>().unwrap(), k);
+        }
+        assert!("tarball".parse::<SourceKind>().is_err());
+    }
+
+    #[test]
+    fn image_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Image>();
+    }
+
+    #[test]
+    fn prefixes_force_the_kind() {
+        let cases = [
+            ("docker-archive:x.tar", SourceKind::DockerArchive),
+            ("oci-archive:x.tar", SourceKind::OciArchive),
+            ("oci:./dir", SourceKind::OciLayout),
+            ("docker://alpine", SourceKind::Registry),
+            ("alpine:3.19", SourceKind::Registry),
+        ];
+        for (r, k) in cases {
+            assert_eq!(detect(r), k, "{r}");
+        }
+    }
+}

@@ -1,5 +1,7 @@
 //! Test helpers shared by kura's crates. Used only as a dev-dependency.
 
+pub mod image;
+
 use std::path::{Path, PathBuf};
 
 /// True under CI (`CI=true`), where tests that need an external tool must fail, not skip.

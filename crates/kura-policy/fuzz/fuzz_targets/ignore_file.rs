@@ -1,0 +1,10 @@
+//! The `.kuraignore` YAML parser on arbitrary text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = kura_policy::IgnoreFile::parse(s, "fuzz");
+    }
+});

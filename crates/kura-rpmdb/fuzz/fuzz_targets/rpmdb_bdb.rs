@@ -1,0 +1,8 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok((blobs, _)) = kura_rpmdb::bdb::read_blobs(data) {
+        for b in blobs {
+            let _ = kura_rpmdb::RpmPackage::from_blob(&b.data);
+        }
+    }
+});
