@@ -74,12 +74,12 @@ fn osv_events(events: &[Event], scheme: Scheme, installed: &Version) -> Result<H
             Event::Patched(_) | Event::Unaffected(_) => {}
         }
     }
-    let key = |b: &Bound| -> Option<&Version> {
+    fn key(b: &Bound) -> Option<&Version> {
         match b {
             Bound::Introduced(v) => v.as_ref(),
             Bound::Fixed(v) | Bound::LastAffected(v) => Some(v),
         }
-    };
+    }
     // Stable sort: `None` (introduced 0) first; on equal versions keep the feed's order.
     bounds.sort_by(|a, b| match (key(a), key(b)) {
         (None, None) => Ordering::Equal,
@@ -219,6 +219,18 @@ mod tests {
         for (a, scheme, v, want) in cases {
             assert_eq!(&check(*scheme, a, v), want, "{v} in {:?}", a.events);
         }
+    }
+
+    #[test]
+    fn last_affected_interval_does_not_borrow_a_later_fix() {
+        let a = entry(
+            RangeScheme::Semver,
+            vec![i("0"), l("1.0.0"), i("2.0.0"), f("2.5.0")],
+            &[],
+        );
+        assert_eq!(check(Scheme::Semver, &a, "0.5.0"), yes(None));
+        assert_eq!(check(Scheme::Semver, &a, "1.5.0"), Hit::Miss);
+        assert_eq!(check(Scheme::Semver, &a, "2.1.0"), yes(Some("2.5.0")));
     }
 
     #[test]

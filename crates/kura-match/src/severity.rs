@@ -25,7 +25,7 @@ pub(crate) fn rate<'a>(
 ) -> Rated {
     let mut ratings: Vec<Rating> = Vec::new();
     let mut distro_ratings: Vec<usize> = Vec::new();
-    let mut push = |r: Rating, ratings: &mut Vec<Rating>| -> usize {
+    let push = |r: Rating, ratings: &mut Vec<Rating>| -> usize {
         if let Some(i) = ratings.iter().position(|x| {
             x.source == r.source && x.method == r.method && x.vector == r.vector
                 && x.severity == r.severity
@@ -64,7 +64,7 @@ pub(crate) fn rate<'a>(
                 }
             };
             let i = push(rating, &mut ratings);
-            if s.source == "ubuntu" && eco_key.starts_with("Ubuntu:") {
+            if s.kind == "label" && s.source == "ubuntu" && eco_key.starts_with("Ubuntu:") {
                 distro_ratings.push(i);
             }
         }

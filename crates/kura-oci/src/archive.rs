@@ -43,12 +43,18 @@ pub(crate) struct ArchiveIndex {
 }
 
 fn corrupt(archive: &Path, reason: impl Into<String>) -> OciError {
-    OciError::CorruptArchive { archive: archive.to_path_buf(), reason: reason.into() }
+    OciError::CorruptArchive {
+        archive: archive.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 /// Normalize a member name: strip `./` and trailing `/`; reject absolute names and `..`.
 pub(crate) fn normalize_member(archive: &Path, name: &str) -> Result<String, OciError> {
-    let unsafe_name = || OciError::UnsafeMemberName { archive: archive.to_path_buf(), member: name.chars().take(300).collect() };
+    let unsafe_name = || OciError::UnsafeMemberName {
+        archive: archive.to_path_buf(),
+        member: name.chars().take(300).collect(),
+    };
     if name.starts_with('/') || name.contains('\0') || name.contains('\\') {
         return Err(unsafe_name());
     }
@@ -65,12 +71,24 @@ pub(crate) fn normalize_member(archive: &Path, name: &str) -> Result<String, Oci
 
 /// Resolve a link target written in member `from`'s directory (symlink) or at the root
 /// (hardlink) to an archive-relative name, refusing targets that leave the archive.
-fn resolve_link(archive: &Path, from: &str, target: &str, symlink: bool) -> Result<String, OciError> {
-    let unsafe_name = || OciError::UnsafeMemberName { archive: archive.to_path_buf(), member: format!("{from} -> {target}") };
+fn resolve_link(
+    archive: &Path,
+    from: &str,
+    target: &str,
+    symlink: bool,
+) -> Result<String, OciError> {
+    let unsafe_name = || OciError::UnsafeMemberName {
+        archive: archive.to_path_buf(),
+        member: format!("{from} -> {target}"),
+    };
     if target.starts_with('/') {
         return Err(unsafe_name());
     }
-    let mut parts: Vec<&str> = if symlink { from.split('/').collect() } else { Vec::new() };
+    let mut parts: Vec<&str> = if symlink {
+        from.split('/').collect()
+    } else {
+        Vec::new()
+    };
     if symlink {
         parts.pop();
     }
@@ -101,7 +119,10 @@ pub(crate) fn is_zstd(magic: &[u8]) -> bool {
 fn read_magic(path: &Path) -> Result<Vec<u8>, OciError> {
     let mut f = fs_err::File::open(path).map_err(|e| OciError::io(path, e))?;
     let mut buf = Vec::with_capacity(4);
-    (&mut f).take(4).read_to_end(&mut buf).map_err(|e| OciError::io(path, e))?;
+    (&mut f)
+        .take(4)
+        .read_to_end(&mut buf)
+        .map_err(|e| OciError::io(path, e))?;
     Ok(buf)
 }
 
@@ -127,7 +148,10 @@ impl ArchiveIndex {
         if is_gzip(&magic) {
             Self::open_gzip(path)
         } else if is_zstd(&magic) {
-            Err(corrupt(path, "zstd-compressed archives are not supported; decompress with `zstd -d` first"))
+            Err(corrupt(
+                path,
+                "zstd-compressed archives are not supported; decompress with `zstd -d` first",
+            ))
         } else {
             Self::open_plain(path)
         }
@@ -138,19 +162,30 @@ impl ArchiveIndex {
         let len = file.metadata().map_err(|e| OciError::io(path, e))?.len();
         let mut ar = tar::Archive::new(BufReader::new(file));
         let entries = {
-            let iter = ar.entries_with_seek().map_err(|e| corrupt(path, e.to_string()))?;
+            let iter = ar
+                .entries_with_seek()
+                .map_err(|e| corrupt(path, e.to_string()))?;
             collect_entries(path, iter)?
         };
         check_bounds(path, &entries, len)?;
-        Ok(ArchiveIndex { archive: path.to_path_buf(), data: path.to_path_buf(), _temp: None, entries })
+        Ok(ArchiveIndex {
+            archive: path.to_path_buf(),
+            data: path.to_path_buf(),
+            _temp: None,
+            entries,
+        })
     }
 
     fn open_gzip(path: &Path) -> Result<Self, OciError> {
         let file = fs_err::File::open(path).map_err(|e| OciError::io(path, e))?;
-        let temp = tempfile::NamedTempFile::new().map_err(|e| OciError::io(std::env::temp_dir(), e))?;
+        let temp =
+            tempfile::NamedTempFile::new().map_err(|e| OciError::io(std::env::temp_dir(), e))?;
         let (temp_file, temp_path) = temp.into_parts();
         let gz = flate2::read::MultiGzDecoder::new(BufReader::new(file));
-        let mut tee = Tee { inner: gz, out: io::BufWriter::new(temp_file) };
+        let mut tee = Tee {
+            inner: gz,
+            out: io::BufWriter::new(temp_file),
+        };
         let entries = {
             let mut ar = tar::Archive::new(&mut tee);
             let iter = ar.entries().map_err(|e| corrupt(path, e.to_string()))?;
@@ -158,11 +193,23 @@ impl ArchiveIndex {
         };
         // Read the rest (end-of-archive blocks, padding) so the copy and the gzip trailer
         // check are complete.
-        io::copy(&mut tee, &mut io::sink()).map_err(|e| corrupt(path, format!("gzip stream: {e}")))?;
-        let file = tee.out.into_inner().map_err(|e| OciError::io(&*temp_path, e.into_error()))?;
-        let len = file.metadata().map_err(|e| OciError::io(&*temp_path, e))?.len();
+        io::copy(&mut tee, &mut io::sink())
+            .map_err(|e| corrupt(path, format!("gzip stream: {e}")))?;
+        let file = tee
+            .out
+            .into_inner()
+            .map_err(|e| OciError::io(&*temp_path, e.into_error()))?;
+        let len = file
+            .metadata()
+            .map_err(|e| OciError::io(&*temp_path, e))?
+            .len();
         check_bounds(path, &entries, len)?;
-        Ok(ArchiveIndex { archive: path.to_path_buf(), data: temp_path.to_path_buf(), _temp: Some(temp_path), entries })
+        Ok(ArchiveIndex {
+            archive: path.to_path_buf(),
+            data: temp_path.to_path_buf(),
+            _temp: Some(temp_path),
+            entries,
+        })
     }
 
     /// The archive's path as the user gave it.
@@ -182,11 +229,17 @@ impl ArchiveIndex {
                 Some(Entry::File(m)) => return Ok(*m),
                 Some(Entry::Link(t)) => cur = t.clone(),
                 None => {
-                    return Err(OciError::MissingBlob { digest: name.to_string(), source_name: self.archive.display().to_string() });
+                    return Err(OciError::MissingBlob {
+                        digest: name.to_string(),
+                        source_name: self.archive.display().to_string(),
+                    });
                 }
             }
         }
-        Err(corrupt(&self.archive, format!("member {name}: more than {MAX_LINK_HOPS} link hops (a loop?)")))
+        Err(corrupt(
+            &self.archive,
+            format!("member {name}: more than {MAX_LINK_HOPS} link hops (a loop?)"),
+        ))
     }
 
     /// Size of a member.
@@ -198,23 +251,40 @@ impl ArchiveIndex {
     pub(crate) fn open_member(&self, name: &str) -> Result<Box<dyn Read + Send + '_>, OciError> {
         let m = self.lookup(name)?;
         let mut f = fs_err::File::open(&self.data).map_err(|e| OciError::io(&self.data, e))?;
-        f.seek(SeekFrom::Start(m.offset)).map_err(|e| OciError::io(&self.data, e))?;
-        Ok(Box::new(BufReader::with_capacity(64 * 1024, f).take(m.size)))
+        f.seek(SeekFrom::Start(m.offset))
+            .map_err(|e| OciError::io(&self.data, e))?;
+        Ok(Box::new(
+            BufReader::with_capacity(64 * 1024, f).take(m.size),
+        ))
     }
 
     /// Read a whole member, refusing ones larger than `cap`.
-    pub(crate) fn read_member(&self, name: &str, cap: u64, what: &'static str) -> Result<Vec<u8>, OciError> {
+    pub(crate) fn read_member(
+        &self,
+        name: &str,
+        cap: u64,
+        what: &'static str,
+    ) -> Result<Vec<u8>, OciError> {
         let size = self.size(name)?;
         if size > cap {
-            return Err(OciError::TooLarge { what, name: name.to_string(), limit: cap });
+            return Err(OciError::TooLarge {
+                what,
+                name: name.to_string(),
+                limit: cap,
+            });
         }
         let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        self.open_member(name)?.read_to_end(&mut buf).map_err(|e| OciError::io(&self.archive, e))?;
+        self.open_member(name)?
+            .read_to_end(&mut buf)
+            .map_err(|e| OciError::io(&self.archive, e))?;
         Ok(buf)
     }
 }
 
-fn collect_entries<R: Read>(path: &Path, iter: tar::Entries<'_, R>) -> Result<HashMap<String, Entry>, OciError> {
+fn collect_entries<R: Read>(
+    path: &Path,
+    iter: tar::Entries<'_, R>,
+) -> Result<HashMap<String, Entry>, OciError> {
     let mut entries = HashMap::new();
     for (n, entry) in iter.enumerate() {
         if n >= MAX_MEMBERS {
@@ -226,7 +296,10 @@ fn collect_entries<R: Read>(path: &Path, iter: tar::Entries<'_, R>) -> Result<Ha
         let name = normalize_member(path, &name_str)?;
         let kind = entry.header().entry_type();
         let value = if kind.is_file() || kind == tar::EntryType::Continuous {
-            Entry::File(Member { offset: entry.raw_file_position(), size: entry.size() })
+            Entry::File(Member {
+                offset: entry.raw_file_position(),
+                size: entry.size(),
+            })
         } else if kind.is_symlink() || kind.is_hard_link() {
             let target = entry
                 .link_name_bytes()
@@ -248,7 +321,13 @@ fn check_bounds(path: &Path, entries: &HashMap<String, Entry>, len: u64) -> Resu
         if let Entry::File(m) = e
             && m.offset.checked_add(m.size).is_none_or(|end| end > len)
         {
-            return Err(corrupt(path, format!("member {name} is truncated: needs {} bytes at offset {}, file has {len}", m.size, m.offset)));
+            return Err(corrupt(
+                path,
+                format!(
+                    "member {name} is truncated: needs {} bytes at offset {}, file has {len}",
+                    m.size, m.offset
+                ),
+            ));
         }
     }
     Ok(())
@@ -278,8 +357,14 @@ mod tests {
     #[test]
     fn link_targets_resolve_inside_the_archive_only() {
         let a = Path::new("a.tar");
-        assert_eq!(resolve_link(a, "x/layer.tar", "../y/layer.tar", true).unwrap(), "y/layer.tar");
-        assert_eq!(resolve_link(a, "x/layer.tar", "y/layer.tar", false).unwrap(), "y/layer.tar");
+        assert_eq!(
+            resolve_link(a, "x/layer.tar", "../y/layer.tar", true).unwrap(),
+            "y/layer.tar"
+        );
+        assert_eq!(
+            resolve_link(a, "x/layer.tar", "y/layer.tar", false).unwrap(),
+            "y/layer.tar"
+        );
         assert!(resolve_link(a, "x/layer.tar", "../../etc/passwd", true).is_err());
         assert!(resolve_link(a, "x/layer.tar", "/etc/passwd", true).is_err());
     }

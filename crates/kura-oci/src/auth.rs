@@ -70,17 +70,27 @@ fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
 
 /// The host an `auths` key names: keys may be `host`, `https://host`, `https://host/v1/`.
 fn key_host(key: &str) -> &str {
-    let k = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
+    let k = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
     k.split('/').next().unwrap_or(k)
 }
 
 fn is_docker_hub(host: &str) -> bool {
-    matches!(host, DOCKER_HUB | "index.docker.io" | "registry-1.docker.io")
+    matches!(
+        host,
+        DOCKER_HUB | "index.docker.io" | "registry-1.docker.io"
+    )
 }
 
 /// The server URL docker passes to credential helpers for `registry`.
 fn helper_server(registry: &str) -> &str {
-    if is_docker_hub(registry) { DOCKER_HUB_AUTH_KEY } else { registry }
+    if is_docker_hub(registry) {
+        DOCKER_HUB_AUTH_KEY
+    } else {
+        registry
+    }
 }
 
 /// Find credentials for `registry` (as written in the reference, `docker.io` for Docker Hub).
@@ -92,21 +102,32 @@ pub(crate) fn lookup(
     docker_config: Option<&Path>,
 ) -> Result<Option<Credential>, OciError> {
     if let Some(u) = username {
-        return Ok(Some(Credential::Basic { username: u.to_string(), password: password.unwrap_or_default().to_string() }));
+        return Ok(Some(Credential::Basic {
+            username: u.to_string(),
+            password: password.unwrap_or_default().to_string(),
+        }));
     }
-    let Some(path) = config_path(docker_config) else { return Ok(None) };
+    let Some(path) = config_path(docker_config) else {
+        return Ok(None);
+    };
     let bytes = match fs_err::read(&path) {
         Ok(b) => b,
         // A missing default config is normal; a missing explicit one is the user's mistake.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && docker_config.is_none() => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && docker_config.is_none() => {
+            return Ok(None);
+        }
         Err(e) => return Err(OciError::io(path, e)),
     };
-    let cfg: DockerConfig = serde_json::from_slice(&bytes)
-        .map_err(|e| OciError::Credentials { registry: registry.to_string(), reason: format!("{}: {e}", path.display()) })?;
+    let cfg: DockerConfig = serde_json::from_slice(&bytes).map_err(|e| OciError::Credentials {
+        registry: registry.to_string(),
+        reason: format!("{}: {e}", path.display()),
+    })?;
     let helper = cfg
         .cred_helpers
         .iter()
-        .find(|(k, _)| key_host(k) == registry || (is_docker_hub(registry) && is_docker_hub(key_host(k))))
+        .find(|(k, _)| {
+            key_host(k) == registry || (is_docker_hub(registry) && is_docker_hub(key_host(k)))
+        })
         .map(|(_, v)| v.clone())
         .or(cfg.creds_store.clone())
         .filter(|h| !h.is_empty());
@@ -130,14 +151,27 @@ fn from_entry(e: &AuthEntry, registry: &str) -> Result<Option<Credential>, OciEr
         return Ok(Some(Credential::IdentityToken(t.to_string())));
     }
     if let Some(a) = e.auth.as_deref().filter(|a| !a.is_empty()) {
-        let bad = |why: &str| OciError::Credentials { registry: registry.to_string(), reason: format!("`auth` in the docker config {why}") };
-        let decoded = base64::engine::general_purpose::STANDARD.decode(a.trim()).map_err(|_| bad("is not base64"))?;
+        let bad = |why: &str| OciError::Credentials {
+            registry: registry.to_string(),
+            reason: format!("`auth` in the docker config {why}"),
+        };
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(a.trim())
+            .map_err(|_| bad("is not base64"))?;
         let text = String::from_utf8(decoded).map_err(|_| bad("is not UTF-8"))?;
-        let (u, p) = text.split_once(':').ok_or_else(|| bad("is not user:password"))?;
-        return Ok(Some(Credential::Basic { username: u.to_string(), password: p.to_string() }));
+        let (u, p) = text
+            .split_once(':')
+            .ok_or_else(|| bad("is not user:password"))?;
+        return Ok(Some(Credential::Basic {
+            username: u.to_string(),
+            password: p.to_string(),
+        }));
     }
     match (&e.username, &e.password) {
-        (Some(u), Some(p)) => Ok(Some(Credential::Basic { username: u.clone(), password: p.clone() })),
+        (Some(u), Some(p)) => Ok(Some(Credential::Basic {
+            username: u.clone(),
+            password: p.clone(),
+        })),
         _ => Ok(None),
     }
 }
@@ -153,16 +187,27 @@ struct HelperReply {
 /// Run `docker-credential-<helper> get` with the server URL on stdin (the docker credential
 /// helper protocol). "credentials not found" is not an error: docker falls back too.
 fn run_helper(helper: &str, registry: &str) -> Result<Option<Credential>, OciError> {
-    let err = |reason: String| OciError::Credentials { registry: registry.to_string(), reason };
-    if !helper.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
-        return Err(err(format!("credential helper name `{helper}` is not a plain name")));
+    let err = |reason: String| OciError::Credentials {
+        registry: registry.to_string(),
+        reason,
+    };
+    if !helper
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(err(format!(
+            "credential helper name `{helper}` is not a plain name"
+        )));
     }
     run_helper_program(&format!("docker-credential-{helper}"), registry)
 }
 
 fn run_helper_program(prog: &str, registry: &str) -> Result<Option<Credential>, OciError> {
-    let err = |reason: String| OciError::Credentials { registry: registry.to_string(), reason };
-    let mut child = Command::new(&prog)
+    let err = |reason: String| OciError::Credentials {
+        registry: registry.to_string(),
+        reason,
+    };
+    let mut child = Command::new(prog)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -170,22 +215,35 @@ fn run_helper_program(prog: &str, registry: &str) -> Result<Option<Credential>, 
         .spawn()
         .map_err(|e| err(format!("cannot run {prog}: {e}")))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(helper_server(registry).as_bytes()).map_err(|e| err(format!("{prog}: {e}")))?;
+        stdin
+            .write_all(helper_server(registry).as_bytes())
+            .map_err(|e| err(format!("{prog}: {e}")))?;
     }
-    let out = child.wait_with_output().map_err(|e| err(format!("{prog}: {e}")))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| err(format!("{prog}: {e}")))?;
     if !out.status.success() {
-        let msg = String::from_utf8_lossy(&out.stdout).trim().to_string() + String::from_utf8_lossy(&out.stderr).trim();
+        let msg = String::from_utf8_lossy(&out.stdout).trim().to_string()
+            + String::from_utf8_lossy(&out.stderr).trim();
         if msg.to_ascii_lowercase().contains("credentials not found") {
             return Ok(None);
         }
-        return Err(err(format!("{prog} get failed ({}): {}", out.status, msg.chars().take(300).collect::<String>())));
+        return Err(err(format!(
+            "{prog} get failed ({}): {}",
+            out.status,
+            msg.chars().take(300).collect::<String>()
+        )));
     }
-    let reply: HelperReply = serde_json::from_slice(&out.stdout).map_err(|e| err(format!("{prog} printed invalid JSON: {e}")))?;
+    let reply: HelperReply = serde_json::from_slice(&out.stdout)
+        .map_err(|e| err(format!("{prog} printed invalid JSON: {e}")))?;
     // Helpers return an identity token with the user name `<token>`.
     Ok(Some(if reply.username == "<token>" {
         Credential::IdentityToken(reply.secret)
     } else {
-        Credential::Basic { username: reply.username, password: reply.secret }
+        Credential::Basic {
+            username: reply.username,
+            password: reply.secret,
+        }
     }))
 }
 
@@ -201,7 +259,10 @@ mod tests {
     }
 
     fn basic(u: &str, p: &str) -> Option<Credential> {
-        Some(Credential::Basic { username: u.into(), password: p.into() })
+        Some(Credential::Basic {
+            username: u.into(),
+            password: p.into(),
+        })
     }
 
     #[test]
@@ -224,7 +285,10 @@ mod tests {
 
     #[test]
     fn broken_configs_are_errors_naming_the_registry() {
-        assert!(matches!(with_config("{", "r"), Err(OciError::Credentials { .. })));
+        assert!(matches!(
+            with_config("{", "r"),
+            Err(OciError::Credentials { .. })
+        ));
         let e = with_config(r#"{"auths":{"r":{"auth":"!!!"}}}"#, "r").unwrap_err();
         assert!(e.to_string().contains("not base64"), "{e}");
         let e = with_config(r#"{"credHelpers":{"r":"../../bin/sh"}}"#, "r").unwrap_err();
@@ -246,21 +310,37 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         let prog = script.to_str().unwrap();
-        assert_eq!(run_helper_program(prog, "docker.io").unwrap(), basic(DOCKER_HUB_AUTH_KEY, "s3"));
-        assert_eq!(run_helper_program(prog, "reg.example").unwrap(), basic("reg.example", "s3"));
-        assert_eq!(run_helper_program(prog, "token.example").unwrap(), Some(Credential::IdentityToken("rt".into())));
+        assert_eq!(
+            run_helper_program(prog, "docker.io").unwrap(),
+            basic(DOCKER_HUB_AUTH_KEY, "s3")
+        );
+        assert_eq!(
+            run_helper_program(prog, "reg.example").unwrap(),
+            basic("reg.example", "s3")
+        );
+        assert_eq!(
+            run_helper_program(prog, "token.example").unwrap(),
+            Some(Credential::IdentityToken("rt".into()))
+        );
         assert_eq!(run_helper_program(prog, "missing.example").unwrap(), None);
         assert!(run_helper_program("/nonexistent/docker-credential-x", "r").is_err());
     }
 
     #[test]
     fn flags_override_the_config() {
-        assert_eq!(lookup("r", Some("a"), Some("b"), Some(Path::new("/nonexistent"))).unwrap(), basic("a", "b"));
+        assert_eq!(
+            lookup("r", Some("a"), Some("b"), Some(Path::new("/nonexistent"))).unwrap(),
+            basic("a", "b")
+        );
     }
 
     #[test]
     fn credential_debug_redacts_secrets() {
-        let s = format!("{:?} {:?}", basic("me", "hunter2"), Credential::IdentityToken("tok123".into()));
+        let s = format!(
+            "{:?} {:?}",
+            basic("me", "hunter2"),
+            Credential::IdentityToken("tok123".into())
+        );
         assert!(!s.contains("hunter2") && !s.contains("tok123"), "{s}");
     }
 }

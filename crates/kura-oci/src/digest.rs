@@ -237,15 +237,41 @@ mod tests {
     fn verify_reader_reports_digest_and_size_mismatches() {
         let data = b"hello";
         let d = Digest::sha256_of(data);
-        let ok = Expect { label: "blob x".into(), digest: Some(d.clone()), size: Some(5) };
+        let ok = Expect {
+            label: "blob x".into(),
+            digest: Some(d.clone()),
+            size: Some(5),
+        };
         assert_eq!(read_all(data, ok).unwrap(), data);
-        let bad_digest = Expect { label: "blob x".into(), digest: Some(Digest::sha256_of(b"other")), size: None };
+        let bad_digest = Expect {
+            label: "blob x".into(),
+            digest: Some(Digest::sha256_of(b"other")),
+            size: None,
+        };
         let e = read_all(data, bad_digest).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert!(e.to_string().contains("digest mismatch"), "{e}");
-        let short = Expect { label: "blob x".into(), digest: Some(d.clone()), size: Some(6) };
-        assert!(read_all(data, short).unwrap_err().to_string().contains("expected 6"));
-        let long = Expect { label: "blob x".into(), digest: Some(d), size: Some(4) };
-        assert!(read_all(data, long).unwrap_err().to_string().contains("more than"));
+        let short = Expect {
+            label: "blob x".into(),
+            digest: Some(d.clone()),
+            size: Some(6),
+        };
+        assert!(
+            read_all(data, short)
+                .unwrap_err()
+                .to_string()
+                .contains("expected 6")
+        );
+        let long = Expect {
+            label: "blob x".into(),
+            digest: Some(d),
+            size: Some(4),
+        };
+        assert!(
+            read_all(data, long)
+                .unwrap_err()
+                .to_string()
+                .contains("more than")
+        );
     }
 }

@@ -35,7 +35,9 @@ pub enum OciError {
     #[error("invalid platform `{0}`: expected os/arch[/variant]")]
     InvalidPlatform(String),
     /// A source kind name is unknown.
-    #[error("unknown source kind `{0}`: expected docker-archive, oci-layout, oci-archive or registry")]
+    #[error(
+        "unknown source kind `{0}`: expected docker-archive, oci-layout, oci-archive or registry"
+    )]
     InvalidSourceKind(String),
     /// A manifest, index or config is larger than the configured cap.
     #[error("{what} {name} is larger than the {limit}-byte limit")]
@@ -80,6 +82,15 @@ pub enum OciError {
         digest: String,
         /// Expected versus actual.
         detail: String,
+    },
+    /// A blob could not be read to the end (transport or file error).
+    #[error("cannot read blob {digest}")]
+    BlobRead {
+        /// The blob's digest or member path.
+        digest: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
     },
     /// An archive member name is absolute or climbs out of the archive with `..`.
     #[error("archive {archive}: unsafe member name `{member}`")]

@@ -49,6 +49,8 @@ pub struct Image {
     pub manifest_annotations: BTreeMap<String, String>,
     store: Box<dyn Store>,
     sources: Vec<LayerSource>,
+    /// Base layer count learnt from the base image itself, when it could be fetched.
+    base_layers: Option<usize>,
 }
 
 impl std::fmt::Debug for Image {
@@ -89,7 +91,7 @@ type Compressed<'a> = BufReader<VerifyReader<Box<dyn Read + Send + 'a>>>;
 
 enum Decoder<'a> {
     Plain(Compressed<'a>),
-    Gzip(flate2::bufread::MultiGzDecoder<Compressed<'a>>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<Compressed<'a>>>),
     Zstd(zstd::stream::read::Decoder<'static, Compressed<'a>>),
 }
 
@@ -128,7 +130,9 @@ impl LayerReader<'_> {
     /// early EOF) are all invalid data, so callers can tell them from failed reads.
     fn wrap(&self, e: io::Error) -> io::Error {
         let kind = match e.kind() {
-            io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => io::ErrorKind::InvalidData,
+            io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other => {
+                io::ErrorKind::InvalidData
+            }
             k => k,
         };
         io::Error::new(kind, format!("{}: {e}", self.label))
@@ -178,7 +182,19 @@ impl Image {
         store: Box<dyn Store>,
         sources: Vec<LayerSource>,
     ) -> Self {
-        Image { target, config, layers, manifest_annotations, store, sources }
+        Image {
+            target,
+            config,
+            layers,
+            manifest_annotations,
+            store,
+            sources,
+            base_layers: None,
+        }
+    }
+
+    pub(crate) fn set_base_layers(&mut self, n: usize) {
+        self.base_layers = Some(n);
     }
 
     /// Decompressed tar stream of layer `index`. The reader returns an `InvalidData` error naming
@@ -186,36 +202,65 @@ impl Image {
     /// or size, or the uncompressed diff_id, does not match: callers must read to EOF (a tar
     /// reader stops at the end-of-archive blocks; copy the rest to `io::sink()`).
     pub fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>, OciError> {
-        let (layer, src) = self
-            .layers
-            .get(index)
-            .zip(self.sources.get(index))
-            .ok_or(OciError::NoSuchLayer { index, count: self.layers.len() })?;
+        let (layer, src) =
+            self.layers
+                .get(index)
+                .zip(self.sources.get(index))
+                .ok_or(OciError::NoSuchLayer {
+                    index,
+                    count: self.layers.len(),
+                })?;
         let label = format!("layer {index} (blob {})", layer.digest);
         let raw = self.store.open(&src.key)?;
-        let verified = VerifyReader::new(raw, Expect { label: format!("blob {}", layer.digest), digest: src.digest.clone(), size: src.size });
+        let verified = VerifyReader::new(
+            raw,
+            Expect {
+                label: format!("blob {}", layer.digest),
+                digest: src.digest.clone(),
+                size: src.size,
+            },
+        );
         let mut buffered = BufReader::with_capacity(64 * 1024, verified);
-        let magic = buffered.fill_buf().map_err(|e| OciError::BlobMismatch { digest: layer.digest.clone(), detail: e.to_string() })?;
-        let decoder = match compression_of(magic, &layer.media_type) {
+        let magic = buffered.fill_buf().map_err(|source| OciError::BlobRead {
+            digest: layer.digest.clone(),
+            source,
+        })?;
+        let compression = compression_of(magic, &layer.media_type);
+        // An uncompressed blob whose digest is its diff_id is already hashed once.
+        let same_bytes =
+            compression == Compression::None && src.digest.as_ref() == Some(&src.diff_id);
+        let decoder = match compression {
             Compression::None => Decoder::Plain(buffered),
-            Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)),
+            Compression::Gzip => {
+                Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
+            }
             Compression::Zstd => Decoder::Zstd(
-                zstd::stream::read::Decoder::with_buffer(buffered)
-                    .map_err(|e| OciError::BlobMismatch { digest: layer.digest.clone(), detail: format!("zstd: {e}") })?,
+                zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| {
+                    OciError::BlobMismatch {
+                        digest: layer.digest.clone(),
+                        detail: format!("zstd: {e}"),
+                    }
+                })?,
             ),
         };
         Ok(Box::new(LayerReader {
             decoder,
-            hasher: Some(Hasher::new(src.diff_id.algorithm())),
+            hasher: (!same_bytes).then(|| Hasher::new(src.diff_id.algorithm())),
             diff_id: src.diff_id.clone(),
             label,
             done: false,
         }))
     }
 
-    /// Layers as [`kura_types::LayerInfo`] with `base` set (see [`base_layer_count`]).
+    /// Layers as [`kura_types::LayerInfo`] with `base` set. For registry images whose manifest
+    /// carries `org.opencontainers.image.base.name` and `.base.digest` (image-spec
+    /// `annotations.md`), the base manifest is fetched at open time and its layers, when they
+    /// are a prefix of this image's, are the base layers; otherwise the history decides (see
+    /// [`base_layer_count`]).
     pub fn layer_infos(&self) -> Vec<kura_types::LayerInfo> {
-        let base = base_layer_count(&self.config.history, self.layers.len());
+        let base = self
+            .base_layers
+            .unwrap_or_else(|| base_layer_count(&self.config.history, self.layers.len()));
         self.layers
             .iter()
             .map(|l| kura_types::LayerInfo {
@@ -268,12 +313,20 @@ pub fn base_layer_count(history: &[History], layer_count: usize) -> usize {
     let own_end = history.iter().rposition(|h| !h.empty_layer).unwrap_or(0);
     let Some(base_end) = history.get(..own_end).and_then(|before| {
         before.iter().rposition(|h| {
-            h.empty_layer && matches!(instruction(h.created_by.as_deref().unwrap_or("")).to_ascii_uppercase().as_str(), "CMD" | "ENTRYPOINT")
+            h.empty_layer
+                && matches!(
+                    instruction(h.created_by.as_deref().unwrap_or(""))
+                        .to_ascii_uppercase()
+                        .as_str(),
+                    "CMD" | "ENTRYPOINT"
+                )
         })
     }) else {
         return 0;
     };
-    history.get(..base_end).map_or(0, |b| b.iter().filter(|h| !h.empty_layer).count())
+    history
+        .get(..base_end)
+        .map_or(0, |b| b.iter().filter(|h| !h.empty_layer).count())
 }
 
 #[cfg(test)]
@@ -281,7 +334,12 @@ mod tests {
     use super::*;
 
     fn h(created_by: &str, empty: bool) -> History {
-        History { created_by: Some(created_by.into()), empty_layer: empty, comment: None, created: None }
+        History {
+            created_by: Some(created_by.into()),
+            empty_layer: empty,
+            comment: None,
+            created: None,
+        }
     }
 
     #[test]
@@ -316,7 +374,11 @@ mod tests {
             h("CMD [\"y\"]", true),
         ];
         let is_base_itself = vec![h("ADD rootfs /", false), h("CMD [\"sh\"]", true)];
-        let scratch = vec![h("COPY app /", false), h("ENV X=1", true), h("COPY cfg /", false)];
+        let scratch = vec![
+            h("COPY app /", false),
+            h("ENV X=1", true),
+            h("COPY cfg /", false),
+        ];
         let cases: &[(&str, &[History], usize, usize)] = &[
             ("classic", &classic, 3, 1),
             ("buildkit", &buildkit, 3, 1),
@@ -334,8 +396,15 @@ mod tests {
 
     #[test]
     fn layer_commands_skip_empty_entries_and_give_up_on_mismatch() {
-        let hist = vec![h("ADD x /", false), h("CMD [\"sh\"]", true), h("RUN y", false)];
-        assert_eq!(layer_commands(&hist, 2), vec![Some("ADD x /".into()), Some("RUN y".into())]);
+        let hist = vec![
+            h("ADD x /", false),
+            h("CMD [\"sh\"]", true),
+            h("RUN y", false),
+        ];
+        assert_eq!(
+            layer_commands(&hist, 2),
+            vec![Some("ADD x /".into()), Some("RUN y".into())]
+        );
         assert_eq!(layer_commands(&hist, 3), vec![None, None, None]);
     }
 
@@ -344,12 +413,32 @@ mod tests {
         let gz = [0x1f, 0x8b, 8, 0];
         let zs = [0x28, 0xb5, 0x2f, 0xfd];
         let cases: &[(&[u8], &str, Compression)] = &[
-            (&gz, "application/vnd.oci.image.layer.v1.tar", Compression::Gzip),
-            (&zs, "application/vnd.oci.image.layer.v1.tar+gzip", Compression::Zstd),
-            (b"ustar", "application/vnd.oci.image.layer.v1.tar+gzip", Compression::Gzip),
-            (b"ustar", "application/vnd.oci.image.layer.v1.tar+zstd", Compression::Zstd),
+            (
+                &gz,
+                "application/vnd.oci.image.layer.v1.tar",
+                Compression::Gzip,
+            ),
+            (
+                &zs,
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+                Compression::Zstd,
+            ),
+            (
+                b"ustar",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+                Compression::Gzip,
+            ),
+            (
+                b"ustar",
+                "application/vnd.oci.image.layer.v1.tar+zstd",
+                Compression::Zstd,
+            ),
             (b"ustar", "", Compression::None),
-            (b"", "application/vnd.docker.image.rootfs.diff.tar.gzip", Compression::Gzip),
+            (
+                b"",
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                Compression::Gzip,
+            ),
         ];
         for (magic, mt, want) in cases {
             assert_eq!(compression_of(magic, mt), *want, "{mt}");

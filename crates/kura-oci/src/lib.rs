@@ -19,6 +19,8 @@ mod archive;
 mod auth;
 pub mod digest;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod image;
 pub mod manifest;
 mod platform;
@@ -30,6 +32,7 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub use digest::Digest;
 pub use error::OciError;
 pub use image::{Image, Layer, base_layer_count};
 pub use manifest::{History, ImageConfig};
@@ -79,8 +82,8 @@ impl FromStr for SourceKind {
     }
 }
 
-/// How to open an image.
-#[derive(Debug, Clone)]
+/// How to open an image. `Debug` redacts the password.
+#[derive(Clone)]
 pub struct OpenOptions {
     /// Force a source kind instead of detecting it.
     pub kind: Option<SourceKind>,
@@ -98,6 +101,21 @@ pub struct OpenOptions {
     pub max_manifest_size: u64,
     /// Largest image config accepted, in bytes.
     pub max_config_size: u64,
+}
+
+impl std::fmt::Debug for OpenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("kind", &self.kind)
+            .field("platform", &self.platform)
+            .field("insecure", &self.insecure)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("docker_config", &self.docker_config)
+            .field("max_manifest_size", &self.max_manifest_size)
+            .field("max_config_size", &self.max_config_size)
+            .finish()
+    }
 }
 
 impl Default for OpenOptions {
@@ -134,20 +152,28 @@ fn strip_prefix(reference: &str) -> (Option<SourceKind>, &str) {
     (None, reference)
 }
 
-/// A local path, plus the `:tag` suffix when the reference is `path:tag` and only `path` exists.
+/// A local path, plus the `:tag` suffix when the reference is `path:tag` and only `path` exists
+/// (the tag may itself hold colons: `./all.tar:app:1.0`). The suffix form needs a path that
+/// looks like one (a `/` or a `.` in it), so `alpine:3.19` stays a registry reference even
+/// beside a directory called `alpine`.
 fn local_path(reference: &str) -> Option<(PathBuf, Option<String>)> {
     let p = Path::new(reference);
     if p.exists() {
         return Some((p.to_path_buf(), None));
     }
-    let (path, tag) = reference.rsplit_once(':')?;
-    (!path.is_empty() && !tag.contains('/') && Path::new(path).exists()).then(|| (PathBuf::from(path), Some(tag.to_string())))
+    reference.match_indices(':').find_map(|(i, _)| {
+        let path = reference.get(..i)?;
+        let tag = reference.get(i + 1..)?;
+        let looks_like_path = path.contains('/') || path.contains('.');
+        (looks_like_path && !tag.is_empty() && Path::new(path).exists())
+            .then(|| (PathBuf::from(path), Some(tag.to_string())))
+    })
 }
 
-/// Sniff a file: a tar (plain or gzipped) holding `manifest.json` is a docker archive, one
-/// holding `index.json` an OCI archive. Plain tars are indexed by seeking, cheaply; gzipped
-/// ones are classified by their extension-independent content only when [`open`] indexes them,
-/// so here they count as docker archives, the common `docker save | gzip` case.
+/// Sniff a file: a tar holding `manifest.json` is a docker archive, one holding only
+/// `index.json` an OCI archive. Plain tars are indexed cheaply by seeking; a gzipped one would
+/// have to be decompressed in full, so it counts as a docker archive here (the common
+/// `docker save | gzip` case) and [`open`] opens whichever layout it holds.
 fn sniff_file(path: &Path) -> SourceKind {
     let mut magic = [0u8; 2];
     let is_gz = fs_err::File::open(path)
@@ -158,7 +184,9 @@ fn sniff_file(path: &Path) -> SourceKind {
         return SourceKind::DockerArchive;
     }
     match archive::ArchiveIndex::open(path) {
-        Ok(idx) if !idx.contains("manifest.json") && idx.contains("index.json") => SourceKind::OciArchive,
+        Ok(idx) if !idx.contains("manifest.json") && idx.contains("index.json") => {
+            SourceKind::OciArchive
+        }
         _ => SourceKind::DockerArchive,
     }
 }
@@ -187,14 +215,16 @@ pub fn open(reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
     if kind == SourceKind::Registry {
         return registry::open(rest, reference, opts);
     }
-    let (path, tag) = local_path(rest).ok_or_else(|| OciError::io(rest, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")))?;
+    let (path, tag) = local_path(rest).ok_or_else(|| {
+        OciError::io(
+            rest,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+        )
+    })?;
     match kind {
         SourceKind::OciLayout => sources::open_layout_dir(&path, tag.as_deref(), reference, opts),
-        // An explicit archive kind is checked against the content; detection is not, since
-        // gzipped archives are only classified once indexed.
         SourceKind::OciArchive | SourceKind::DockerArchive => {
-            let explicit = opts.kind.or(forced);
-            sources::open_archive(&path, tag.as_deref(), explicit, reference, opts)
+            sources::open_archive(&path, tag.as_deref(), Some(kind), reference, opts)
         }
         SourceKind::Registry => registry::open(rest, reference, opts),
     }
@@ -206,10 +236,25 @@ mod tests {
 
     #[test]
     fn source_kinds_round_trip() {
-        for k in [SourceKind::DockerArchive, SourceKind::OciLayout, SourceKind::OciArchive, SourceKind::Registry] {
+        for k in [
+            SourceKind::DockerArchive,
+            SourceKind::OciLayout,
+            SourceKind::OciArchive,
+            SourceKind::Registry,
+        ] {
             assert_eq!(k.as_str().parse::<SourceKind>().unwrap(), k);
         }
         assert!("tarball".parse::<SourceKind>().is_err());
+    }
+
+    #[test]
+    fn open_options_debug_redacts_the_password() {
+        let o = OpenOptions {
+            password: Some("hunter2".into()),
+            ..Default::default()
+        };
+        let s = format!("{o:?}");
+        assert!(!s.contains("hunter2") && s.contains("<redacted>"), "{s}");
     }
 
     #[test]

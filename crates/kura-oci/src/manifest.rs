@@ -143,7 +143,11 @@ pub enum Document {
 /// and without either the shape decides (`manifests` → index, `layers` → manifest), as the
 /// image spec asks of documents that predate the `mediaType` field.
 pub fn parse_document(bytes: &[u8], hint: Option<&str>, name: &str) -> Result<Document, OciError> {
-    let malformed = |reason: String| OciError::Malformed { what: "manifest", name: name.to_string(), reason };
+    let malformed = |reason: String| OciError::Malformed {
+        what: "manifest",
+        name: name.to_string(),
+        reason,
+    };
     let raw: RawDocument = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
     let media_type = raw
         .media_type
@@ -155,15 +159,24 @@ pub fn parse_document(bytes: &[u8], hint: Option<&str>, name: &str) -> Result<Do
         Some(OCI_INDEX | DOCKER_MANIFEST_LIST) => true,
         Some(OCI_MANIFEST | DOCKER_MANIFEST) => false,
         Some(other) if other.starts_with("application/vnd.docker.distribution.manifest.v1") => {
-            return Err(OciError::UnsupportedMediaType { media_type: other.to_string(), name: name.to_string() });
+            return Err(OciError::UnsupportedMediaType {
+                media_type: other.to_string(),
+                name: name.to_string(),
+            });
         }
         Some(other) => {
-            return Err(OciError::UnsupportedMediaType { media_type: other.to_string(), name: name.to_string() });
+            return Err(OciError::UnsupportedMediaType {
+                media_type: other.to_string(),
+                name: name.to_string(),
+            });
         }
         None => raw.manifests.is_some(),
     };
     if raw.schema_version != Some(2) {
-        return Err(malformed(format!("schemaVersion is {:?}, expected 2", raw.schema_version)));
+        return Err(malformed(format!(
+            "schemaVersion is {:?}, expected 2",
+            raw.schema_version
+        )));
     }
     let annotations = raw.annotations.unwrap_or_default();
     if is_index {
@@ -173,16 +186,28 @@ pub fn parse_document(bytes: &[u8], hint: Option<&str>, name: &str) -> Result<Do
             .into_iter()
             .map(|d| d.validate(name))
             .collect::<Result<_, _>>()?;
-        Ok(Document::Index(Index { media_type: media_type.unwrap_or_else(|| OCI_INDEX.into()), manifests, annotations }))
+        Ok(Document::Index(Index {
+            media_type: media_type.unwrap_or_else(|| OCI_INDEX.into()),
+            manifests,
+            annotations,
+        }))
     } else {
-        let config = raw.config.ok_or_else(|| malformed("manifest without `config`".into()))?.validate(name)?;
+        let config = raw
+            .config
+            .ok_or_else(|| malformed("manifest without `config`".into()))?
+            .validate(name)?;
         let layers = raw
             .layers
             .ok_or_else(|| malformed("manifest without `layers`".into()))?
             .into_iter()
             .map(|d| d.validate(name))
             .collect::<Result<_, _>>()?;
-        Ok(Document::Manifest(Manifest { media_type: media_type.unwrap_or_else(|| OCI_MANIFEST.into()), config, layers, annotations }))
+        Ok(Document::Manifest(Manifest {
+            media_type: media_type.unwrap_or_else(|| OCI_MANIFEST.into()),
+            config,
+            layers,
+            annotations,
+        }))
     }
 }
 
@@ -276,9 +301,15 @@ struct RawConfig {
 
 /// Parse an image config; `name` (digest or file) is used in errors. diff_ids are validated.
 pub fn parse_config(bytes: &[u8], name: &str) -> Result<ImageConfig, OciError> {
-    let malformed = |reason: String| OciError::Malformed { what: "config", name: name.to_string(), reason };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    let raw: RawConfig = serde_json::from_value(value.clone()).map_err(|e| malformed(e.to_string()))?;
+    let malformed = |reason: String| OciError::Malformed {
+        what: "config",
+        name: name.to_string(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    let raw: RawConfig =
+        serde_json::from_value(value.clone()).map_err(|e| malformed(e.to_string()))?;
     for d in &raw.rootfs.diff_ids {
         Digest::parse(d, &format!("rootfs.diff_ids of config {name}"))?;
     }
@@ -292,7 +323,10 @@ pub fn parse_config(bytes: &[u8], name: &str) -> Result<ImageConfig, OciError> {
         env: c.env.unwrap_or_default(),
         entrypoint: c.entrypoint,
         cmd: c.cmd,
-        exposed_ports: c.exposed_ports.map(|m| m.into_keys().collect()).unwrap_or_default(),
+        exposed_ports: c
+            .exposed_ports
+            .map(|m| m.into_keys().collect())
+            .unwrap_or_default(),
         labels: c.labels.unwrap_or_default(),
         working_dir: non_empty(c.working_dir),
         history: raw.history.unwrap_or_default(),
@@ -309,11 +343,24 @@ mod tests {
 
     #[test]
     fn documents_are_classified_by_media_type_then_shape() {
-        let manifest = format!(r#"{{"schemaVersion":2,"config":{{"mediaType":"x","digest":"{D}","size":1}},"layers":[]}}"#);
-        let index = format!(r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{OCI_MANIFEST}","digest":"{D}","size":2}}]}}"#);
-        assert!(matches!(parse_document(manifest.as_bytes(), None, "m"), Ok(Document::Manifest(_))));
-        assert!(matches!(parse_document(index.as_bytes(), None, "i"), Ok(Document::Index(_))));
-        assert!(matches!(parse_document(index.as_bytes(), Some(DOCKER_MANIFEST_LIST), "i"), Ok(Document::Index(_))));
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"config":{{"mediaType":"x","digest":"{D}","size":1}},"layers":[]}}"#
+        );
+        let index = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{OCI_MANIFEST}","digest":"{D}","size":2}}]}}"#
+        );
+        assert!(matches!(
+            parse_document(manifest.as_bytes(), None, "m"),
+            Ok(Document::Manifest(_))
+        ));
+        assert!(matches!(
+            parse_document(index.as_bytes(), None, "i"),
+            Ok(Document::Index(_))
+        ));
+        assert!(matches!(
+            parse_document(index.as_bytes(), Some(DOCKER_MANIFEST_LIST), "i"),
+            Ok(Document::Index(_))
+        ));
         assert!(matches!(
             parse_document(br#"{"schemaVersion":1}"#, Some(DOCKER_SCHEMA1), "s1"),
             Err(OciError::UnsupportedMediaType { .. })
@@ -324,13 +371,30 @@ mod tests {
     fn malformed_documents_name_the_problem() {
         let cases: Vec<(String, &str)> = vec![
             ("not json".into(), "expected"),
-            (format!(r#"{{"schemaVersion":3,"manifests":[]}}"#), "schemaVersion"),
-            (format!(r#"{{"schemaVersion":2,"layers":[]}}"#), "without `config`"),
-            (format!(r#"{{"schemaVersion":2,"config":{{"digest":"{D}","size":-1}},"layers":[]}}"#), "negative size"),
-            (r#"{"schemaVersion":2,"config":{"digest":"sha256:zz","size":1},"layers":[]}"#.into(), "invalid digest"),
+            (
+                r#"{"schemaVersion":3,"manifests":[]}"#.to_string(),
+                "schemaVersion",
+            ),
+            (
+                r#"{"schemaVersion":2,"layers":[]}"#.to_string(),
+                "without `config`",
+            ),
+            (
+                format!(
+                    r#"{{"schemaVersion":2,"config":{{"digest":"{D}","size":-1}},"layers":[]}}"#
+                ),
+                "negative size",
+            ),
+            (
+                r#"{"schemaVersion":2,"config":{"digest":"sha256:zz","size":1},"layers":[]}"#
+                    .into(),
+                "invalid digest",
+            ),
         ];
         for (doc, needle) in cases {
-            let e = parse_document(doc.as_bytes(), None, "doc").unwrap_err().to_string();
+            let e = parse_document(doc.as_bytes(), None, "doc")
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(needle), "{doc}: {e}");
         }
     }
@@ -341,13 +405,19 @@ mod tests {
             r#"{{"os":"linux","architecture":"arm64","variant":"v8","config":{{"User":"app","Env":["A=1"],"Cmd":["sh"],"ExposedPorts":{{"80/tcp":{{}}}},"Labels":{{"k":"v"}},"WorkingDir":"/w"}},"rootfs":{{"type":"layers","diff_ids":["{D}"]}},"history":[{{"created_by":"RUN x","empty_layer":false}}]}}"#
         );
         let c = parse_config(cfg.as_bytes(), "c").unwrap();
-        assert_eq!((c.os.as_str(), c.architecture.as_str(), c.variant.as_deref()), ("linux", "arm64", Some("v8")));
+        assert_eq!(
+            (c.os.as_str(), c.architecture.as_str(), c.variant.as_deref()),
+            ("linux", "arm64", Some("v8"))
+        );
         assert_eq!(c.user.as_deref(), Some("app"));
         assert_eq!(c.exposed_ports, vec!["80/tcp"]);
         assert_eq!(c.labels.get("k").map(String::as_str), Some("v"));
         assert_eq!(c.diff_ids, vec![D]);
         assert_eq!(c.history.len(), 1);
         assert!(parse_config(br#"{"rootfs":{"diff_ids":["nope"]}}"#, "c").is_err());
-        assert!(parse_config(br#"{"os":"linux"}"#, "c").is_err(), "rootfs is required");
+        assert!(
+            parse_config(br#"{"os":"linux"}"#, "c").is_err(),
+            "rootfs is required"
+        );
     }
 }

@@ -23,7 +23,11 @@ impl Platform {
         let arch = normalize_arch(std::env::consts::ARCH);
         let os = if cfg!(windows) { "windows" } else { "linux" };
         let variant = default_variant(&arch).map(str::to_string);
-        Platform { os: os.into(), arch, variant }
+        Platform {
+            os: os.into(),
+            arch,
+            variant,
+        }
     }
 
     /// Whether an index entry's platform satisfies this request. A missing requested variant
@@ -69,9 +73,17 @@ impl FromStr for Platform {
     fn from_str(s: &str) -> Result<Self, OciError> {
         let parts: Vec<&str> = s.split('/').collect();
         let bad = || OciError::InvalidPlatform(s.to_string());
-        let valid = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let valid = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
         match parts.as_slice() {
-            [os, arch] if valid(os) && valid(arch) => Ok(Platform { os: os.to_ascii_lowercase(), arch: normalize_arch(arch), variant: None }),
+            [os, arch] if valid(os) && valid(arch) => Ok(Platform {
+                os: os.to_ascii_lowercase(),
+                arch: normalize_arch(arch),
+                variant: None,
+            }),
             [os, arch, v] if valid(os) && valid(arch) && valid(v) => Ok(Platform {
                 os: os.to_ascii_lowercase(),
                 arch: normalize_arch(arch),
@@ -96,9 +108,12 @@ impl fmt::Display for Platform {
 mod tests {
     use super::*;
 
+    /// `(os, arch, variant)`.
+    type Triple<'a> = (&'a str, &'a str, Option<&'a str>);
+
     #[test]
     fn platform_parses_two_and_three_parts_only() {
-        let cases: &[(&str, Option<(&str, &str, Option<&str>)>)] = &[
+        let cases: &[(&str, Option<Triple>)] = &[
             ("linux/amd64", Some(("linux", "amd64", None))),
             ("linux/arm64/v8", Some(("linux", "arm64", Some("v8")))),
             ("linux/x86_64", Some(("linux", "amd64", None))),
@@ -110,14 +125,18 @@ mod tests {
         ];
         for (s, want) in cases {
             let got = s.parse::<Platform>().ok();
-            let want = want.map(|(o, a, v)| Platform { os: o.into(), arch: a.into(), variant: v.map(Into::into) });
+            let want = want.map(|(o, a, v)| Platform {
+                os: o.into(),
+                arch: a.into(),
+                variant: v.map(Into::into),
+            });
             assert_eq!(got, want, "{s}");
         }
     }
 
     #[test]
     fn platform_matching_applies_default_variants() {
-        let cases: &[(&str, (&str, &str, Option<&str>), bool)] = &[
+        let cases: &[(&str, Triple, bool)] = &[
             ("linux/amd64", ("linux", "amd64", None), true),
             ("linux/amd64", ("linux", "arm64", None), false),
             ("linux/amd64", ("windows", "amd64", None), false),

@@ -47,7 +47,10 @@ impl Reference {
         let (name, tag) = match rest.get(last_slash..).and_then(|t| t.rfind(':')) {
             Some(i) => {
                 let at = last_slash + i;
-                (rest.get(..at).unwrap_or(""), rest.get(at + 1..).map(str::to_string))
+                (
+                    rest.get(..at).unwrap_or(""),
+                    rest.get(at + 1..).map(str::to_string),
+                )
             }
             None => (rest, None),
         };
@@ -72,18 +75,29 @@ impl Reference {
             repository
         };
         if !valid_repository(&repository) {
-            return Err(bad("repository must be lower-case path components of [a-z0-9._-]"));
+            return Err(bad(
+                "repository must be lower-case path components of [a-z0-9._-]",
+            ));
         }
         let tag = match (tag, &digest) {
             (None, None) => Some("latest".to_string()),
             (t, _) => t,
         };
-        Ok(Reference { registry, repository, tag, digest })
+        Ok(Reference {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 
     /// The host the registry API is served from (`registry-1.docker.io` for Docker Hub).
     pub fn api_host(&self) -> &str {
-        if self.registry == DOCKER_HUB { DOCKER_HUB_API } else { &self.registry }
+        if self.registry == DOCKER_HUB {
+            DOCKER_HUB_API
+        } else {
+            &self.registry
+        }
     }
 
     /// The digest if pinned, else the tag: what goes after `/manifests/`.
@@ -99,7 +113,9 @@ impl Reference {
     pub fn is_loopback(&self) -> bool {
         let host = host_only(&self.registry);
         host == "localhost"
-            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -122,7 +138,9 @@ fn valid_repository(r: &str) -> bool {
     !r.is_empty()
         && r.split('/').all(|c| {
             !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+                && c.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                })
                 && c.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
                 && c.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
         })
@@ -153,7 +171,10 @@ mod tests {
             ("alpine:3.19".into(), "docker.io/library/alpine:3.19"),
             ("user/app".into(), "docker.io/user/app:latest"),
             ("docker.io/alpine".into(), "docker.io/library/alpine:latest"),
-            ("index.docker.io/library/alpine:1".into(), "docker.io/library/alpine:1"),
+            (
+                "index.docker.io/library/alpine:1".into(),
+                "docker.io/library/alpine:1",
+            ),
             ("localhost/app".into(), "localhost/app:latest"),
             ("127.0.0.1:5000/a/b:v1".into(), "127.0.0.1:5000/a/b:v1"),
             ("ghcr.io/o/r:t".into(), "ghcr.io/o/r:t"),
@@ -161,22 +182,42 @@ mod tests {
             (format!("host:5000/app:1@{d}"), "host:5000/app:1@DIGEST"),
         ];
         for (input, want) in cases {
-            let got = Reference::parse(&input).unwrap().to_string().replace(&d, "DIGEST");
+            let got = Reference::parse(&input)
+                .unwrap()
+                .to_string()
+                .replace(&d, "DIGEST");
             assert_eq!(got, want, "{input}");
         }
     }
 
     #[test]
     fn invalid_references_are_rejected() {
-        for s in ["", "Alpine", "app:", "app:-x", "host:5000/", "a//b", "app@sha256:123", "/abs"] {
+        for s in [
+            "",
+            "Alpine",
+            "app:",
+            "app:-x",
+            "host:5000/",
+            "a//b",
+            "app@sha256:123",
+            "/abs",
+        ] {
             assert!(Reference::parse(s).is_err(), "{s}");
         }
     }
 
     #[test]
     fn docker_hub_uses_its_api_host_and_loopback_is_recognized() {
-        assert_eq!(Reference::parse("alpine").unwrap().api_host(), DOCKER_HUB_API);
-        let cases = [("127.0.0.1:5000/a", true), ("localhost:1/a", true), ("[::1]:5000/a", true), ("example.com/a", false)];
+        assert_eq!(
+            Reference::parse("alpine").unwrap().api_host(),
+            DOCKER_HUB_API
+        );
+        let cases = [
+            ("127.0.0.1:5000/a", true),
+            ("localhost:1/a", true),
+            ("[::1]:5000/a", true),
+            ("example.com/a", false),
+        ];
         for (r, lo) in cases {
             assert_eq!(Reference::parse(r).unwrap().is_loopback(), lo, "{r}");
         }

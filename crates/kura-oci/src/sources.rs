@@ -9,7 +9,9 @@ use crate::digest::Digest;
 use crate::error::OciError;
 use crate::image::{Image, Layer, LayerSource, layer_commands};
 use crate::manifest::{Document, parse_config, parse_document};
-use crate::store::{ArchiveStore, BlobKey, LayoutDir, Resolved, Store, check_bytes, read_verified, resolve};
+use crate::store::{
+    ArchiveStore, BlobKey, LayoutDir, Resolved, Store, check_bytes, read_verified, resolve,
+};
 use crate::{OpenOptions, SourceKind};
 
 /// Index annotation naming a tag in an OCI layout (image-spec `annotations.md`).
@@ -25,7 +27,11 @@ pub(crate) fn build_image(
     tags: Vec<String>,
     opts: &OpenOptions,
 ) -> Result<Image, OciError> {
-    let Resolved { manifest, digest, ref_name } = resolved;
+    let Resolved {
+        manifest,
+        digest,
+        ref_name,
+    } = resolved;
     let cfg_desc = &manifest.config;
     let cfg_bytes = read_verified(
         &*store,
@@ -48,12 +54,22 @@ pub(crate) fn build_image(
     }
     let layers_n = manifest.layers.len();
     if layers_n != config.diff_ids.len() {
-        return Err(OciError::LayerCountMismatch { name: digest.to_string(), layers: layers_n, diff_ids: config.diff_ids.len() });
+        return Err(OciError::LayerCountMismatch {
+            name: digest.to_string(),
+            layers: layers_n,
+            diff_ids: config.diff_ids.len(),
+        });
     }
     let commands = layer_commands(&config.history, layers_n);
     let mut layers = Vec::with_capacity(layers_n);
     let mut sources = Vec::with_capacity(layers_n);
-    for (index, ((d, diff), cmd)) in manifest.layers.iter().zip(&config.diff_ids).zip(commands).enumerate() {
+    for (index, ((d, diff), cmd)) in manifest
+        .layers
+        .iter()
+        .zip(&config.diff_ids)
+        .zip(commands)
+        .enumerate()
+    {
         let diff_id = Digest::parse(diff, "rootfs.diff_ids")?;
         layers.push(Layer {
             index,
@@ -63,11 +79,18 @@ pub(crate) fn build_image(
             size: d.size,
             created_by: cmd,
         });
-        sources.push(LayerSource { key: BlobKey::Digest(d.digest.clone()), digest: Some(d.digest.clone()), size: Some(d.size), diff_id });
+        sources.push(LayerSource {
+            key: BlobKey::Digest(d.digest.clone()),
+            digest: Some(d.digest.clone()),
+            size: Some(d.size),
+            diff_id,
+        });
     }
+    // A layout's `ref.name` is the only name it has; where the source already names the
+    // image (docker's RepoTags, a registry reference) the bare tag would only add noise.
     let mut tags = tags;
     if let Some(r) = ref_name
-        && !tags.contains(&r)
+        && tags.is_empty()
     {
         tags.push(r);
     }
@@ -78,10 +101,20 @@ pub(crate) fn build_image(
         config_digest: Some(cfg_desc.digest.to_string()),
         platform: platform_of(&config),
         tags,
-        base_image: manifest.annotations.get("org.opencontainers.image.base.name").cloned(),
+        base_image: manifest
+            .annotations
+            .get("org.opencontainers.image.base.name")
+            .cloned(),
     };
     let annotations = manifest.annotations.clone();
-    Ok(Image::new(target, config, layers, annotations, store, sources))
+    Ok(Image::new(
+        target,
+        config,
+        layers,
+        annotations,
+        store,
+        sources,
+    ))
 }
 
 fn platform_of(c: &crate::manifest::ImageConfig) -> Option<String> {
@@ -98,9 +131,13 @@ fn platform_of(c: &crate::manifest::ImageConfig) -> Option<String> {
 fn filter_tag(doc: Document, tag: Option<&str>, name: &str) -> Result<Document, OciError> {
     match (doc, tag) {
         (Document::Index(mut idx), Some(tag)) => {
-            idx.manifests.retain(|d| d.annotations.get(REF_NAME).is_some_and(|r| r == tag));
+            idx.manifests
+                .retain(|d| d.annotations.get(REF_NAME).is_some_and(|r| r == tag));
             if idx.manifests.is_empty() {
-                return Err(OciError::NoImage { name: name.to_string(), reason: format!("no entry of index.json is tagged `{tag}`") });
+                return Err(OciError::NoImage {
+                    name: name.to_string(),
+                    reason: format!("no entry of index.json is tagged `{tag}`"),
+                });
             }
             Ok(Document::Index(idx))
         }
@@ -114,19 +151,44 @@ fn parse_index_json(bytes: &[u8], name: &str) -> Result<(Document, Digest), OciE
 }
 
 /// Open an OCI image layout directory, optionally selecting entries tagged `tag`.
-pub(crate) fn open_layout_dir(dir: &Path, tag: Option<&str>, reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
+pub(crate) fn open_layout_dir(
+    dir: &Path,
+    tag: Option<&str>,
+    reference: &str,
+    opts: &OpenOptions,
+) -> Result<Image, OciError> {
     let index_path = dir.join("index.json");
     let meta = fs_err::metadata(&index_path).map_err(|e| OciError::io(&index_path, e))?;
     if meta.len() > opts.max_manifest_size {
-        return Err(OciError::TooLarge { what: "index", name: index_path.display().to_string(), limit: opts.max_manifest_size });
+        return Err(OciError::TooLarge {
+            what: "index",
+            name: index_path.display().to_string(),
+            limit: opts.max_manifest_size,
+        });
     }
     let bytes = fs_err::read(&index_path).map_err(|e| OciError::io(&index_path, e))?;
     let name = index_path.display().to_string();
     let (doc, digest) = parse_index_json(&bytes, &name)?;
     let doc = filter_tag(doc, tag, &name)?;
-    let store = LayoutDir { root: dir.to_path_buf() };
-    let resolved = resolve(&store, doc, digest, &name, opts.platform.as_ref(), opts.max_manifest_size)?;
-    build_image(Box::new(store), resolved, reference, SourceKind::OciLayout, Vec::new(), opts)
+    let store = LayoutDir {
+        root: dir.to_path_buf(),
+    };
+    let resolved = resolve(
+        &store,
+        doc,
+        digest,
+        &name,
+        opts.platform.as_ref(),
+        opts.max_manifest_size,
+    )?;
+    build_image(
+        Box::new(store),
+        resolved,
+        reference,
+        SourceKind::OciLayout,
+        Vec::new(),
+        opts,
+    )
 }
 
 /// One entry of a `docker save` `manifest.json`.
@@ -142,38 +204,66 @@ struct DockerEntry {
 
 /// Open a tar archive: `docker save` output when it has `manifest.json` (unless the caller
 /// insists on an OCI archive), else an OCI archive.
-pub(crate) fn open_archive(path: &Path, tag: Option<&str>, kind: Option<SourceKind>, reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
+pub(crate) fn open_archive(
+    path: &Path,
+    tag: Option<&str>,
+    kind: Option<SourceKind>,
+    reference: &str,
+    opts: &OpenOptions,
+) -> Result<Image, OciError> {
     let index = ArchiveIndex::open(path)?;
     let has_docker = index.contains("manifest.json");
     let has_oci = index.contains("index.json");
     let store = ArchiveStore { index };
-    match kind {
-        Some(SourceKind::OciArchive) if has_oci => open_oci_archive(store, tag, reference, opts),
-        Some(SourceKind::DockerArchive) | None if has_docker => open_docker_archive(store, tag, reference, opts),
-        None if has_oci => open_oci_archive(store, tag, reference, opts),
+    // The requested layout wins; an archive holding only the other one is opened as that, since
+    // `detect` cannot tell gzipped archives apart without decompressing them.
+    let oci_first = kind == Some(SourceKind::OciArchive) || !has_docker;
+    match (oci_first, has_oci, has_docker) {
+        (true, true, _) => open_oci_archive(store, tag, reference, opts),
+        (_, _, true) => open_docker_archive(store, tag, reference, opts),
         _ => Err(OciError::NoImage {
             name: path.display().to_string(),
-            reason: match kind {
-                Some(SourceKind::OciArchive) => "not an OCI archive: no index.json".into(),
-                Some(SourceKind::DockerArchive) => "not a docker archive: no manifest.json".into(),
-                _ => "neither manifest.json (docker save) nor index.json (OCI archive) found".into(),
-            },
+            reason: "neither manifest.json (docker save) nor index.json (OCI archive) found".into(),
         }),
     }
 }
 
-fn read_archive_index_json(store: &ArchiveStore, opts: &OpenOptions) -> Result<(Document, Digest, String), OciError> {
-    let bytes = store.index.read_member("index.json", opts.max_manifest_size, "index")?;
+fn read_archive_index_json(
+    store: &ArchiveStore,
+    opts: &OpenOptions,
+) -> Result<(Document, Digest, String), OciError> {
+    let bytes = store
+        .index
+        .read_member("index.json", opts.max_manifest_size, "index")?;
     let name = format!("{}:index.json", store.index.archive().display());
     let (doc, digest) = parse_index_json(&bytes, &name)?;
     Ok((doc, digest, name))
 }
 
-fn open_oci_archive(store: ArchiveStore, tag: Option<&str>, reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
+fn open_oci_archive(
+    store: ArchiveStore,
+    tag: Option<&str>,
+    reference: &str,
+    opts: &OpenOptions,
+) -> Result<Image, OciError> {
     let (doc, digest, name) = read_archive_index_json(&store, opts)?;
     let doc = filter_tag(doc, tag, &name)?;
-    let resolved = resolve(&store, doc, digest, &name, opts.platform.as_ref(), opts.max_manifest_size)?;
-    build_image(Box::new(store), resolved, reference, SourceKind::OciArchive, Vec::new(), opts)
+    let resolved = resolve(
+        &store,
+        doc,
+        digest,
+        &name,
+        opts.platform.as_ref(),
+        opts.max_manifest_size,
+    )?;
+    build_image(
+        Box::new(store),
+        resolved,
+        reference,
+        SourceKind::OciArchive,
+        Vec::new(),
+        opts,
+    )
 }
 
 /// The digest a `docker save` member path encodes: `blobs/sha256/<hex>` (Docker ≥ 25) or the
@@ -185,51 +275,98 @@ fn digest_in_path(path: &str) -> Option<Digest> {
     {
         return Digest::parse(&format!("{alg}:{hex}"), path).ok();
     }
-    p.strip_suffix(".json").and_then(|hex| Digest::parse(&format!("sha256:{hex}"), path).ok())
+    p.strip_suffix(".json")
+        .and_then(|hex| Digest::parse(&format!("sha256:{hex}"), path).ok())
 }
 
-fn open_docker_archive(store: ArchiveStore, tag: Option<&str>, reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
+fn open_docker_archive(
+    store: ArchiveStore,
+    tag: Option<&str>,
+    reference: &str,
+    opts: &OpenOptions,
+) -> Result<Image, OciError> {
     let archive = store.index.archive().display().to_string();
-    let bytes = store.index.read_member("manifest.json", opts.max_manifest_size, "manifest.json")?;
-    let entries: Vec<DockerEntry> = serde_json::from_slice(&bytes)
-        .map_err(|e| OciError::Malformed { what: "manifest.json", name: archive.clone(), reason: e.to_string() })?;
+    let bytes =
+        store
+            .index
+            .read_member("manifest.json", opts.max_manifest_size, "manifest.json")?;
+    let entries: Vec<DockerEntry> =
+        serde_json::from_slice(&bytes).map_err(|e| OciError::Malformed {
+            what: "manifest.json",
+            name: archive.clone(),
+            reason: e.to_string(),
+        })?;
     let entry = pick_docker_entry(&entries, tag, &archive)?;
     let tags = entry.repo_tags.clone().unwrap_or_default();
-    let cfg_bytes = store.index.read_member(&entry.config, opts.max_config_size, "config")?;
+    let cfg_bytes = store
+        .index
+        .read_member(&entry.config, opts.max_config_size, "config")?;
     let cfg_digest = Digest::sha256_of(&cfg_bytes);
     if let Some(claimed) = digest_in_path(&entry.config) {
-        check_bytes(&cfg_bytes, &BlobKey::Member(entry.config.clone()), Some(&claimed), None)?;
+        check_bytes(
+            &cfg_bytes,
+            &BlobKey::Member(entry.config.clone()),
+            Some(&claimed),
+            None,
+        )?;
     }
     // Docker ≥ 25 writes a full OCI layout beside manifest.json: prefer its manifest, which
     // records compressed digests, sizes and media types.
     if store.index.contains("index.json")
         && let Some(resolved) = find_manifest_for_config(&store, &cfg_digest, opts)?
     {
-        return build_image(Box::new(store), resolved, reference, SourceKind::DockerArchive, tags, opts);
+        return build_image(
+            Box::new(store),
+            resolved,
+            reference,
+            SourceKind::DockerArchive,
+            tags,
+            opts,
+        );
     }
     let config = parse_config(&cfg_bytes, &entry.config)?;
     if entry.layers.len() != config.diff_ids.len() {
-        return Err(OciError::LayerCountMismatch { name: format!("{archive}:manifest.json"), layers: entry.layers.len(), diff_ids: config.diff_ids.len() });
+        return Err(OciError::LayerCountMismatch {
+            name: format!("{archive}:manifest.json"),
+            layers: entry.layers.len(),
+            diff_ids: config.diff_ids.len(),
+        });
     }
     let commands = layer_commands(&config.history, entry.layers.len());
     let mut layers = Vec::new();
     let mut sources = Vec::new();
-    for (index, ((path, diff), cmd)) in entry.layers.iter().zip(&config.diff_ids).zip(commands).enumerate() {
+    for (index, ((path, diff), cmd)) in entry
+        .layers
+        .iter()
+        .zip(&config.diff_ids)
+        .zip(commands)
+        .enumerate()
+    {
         let diff_id = Digest::parse(diff, "rootfs.diff_ids")?;
         let size = store.index.size(path).map_err(|e| match e {
-            OciError::MissingBlob { .. } => OciError::MissingBlob { digest: path.clone(), source_name: archive.clone() },
+            OciError::MissingBlob { .. } => OciError::MissingBlob {
+                digest: path.clone(),
+                source_name: archive.clone(),
+            },
             e => e,
         })?;
         let digest = digest_in_path(path);
         layers.push(Layer {
             index,
-            digest: digest.as_ref().map_or_else(|| diff.clone(), Digest::to_string),
+            digest: digest
+                .as_ref()
+                .map_or_else(|| diff.clone(), Digest::to_string),
             diff_id: diff.clone(),
             media_type: String::new(),
             size,
             created_by: cmd,
         });
-        sources.push(LayerSource { key: BlobKey::Member(path.clone()), digest, size: Some(size), diff_id });
+        sources.push(LayerSource {
+            key: BlobKey::Member(path.clone()),
+            digest,
+            size: Some(size),
+            diff_id,
+        });
     }
     let target = kura_types::Target {
         name: reference.to_string(),
@@ -240,13 +377,28 @@ fn open_docker_archive(store: ArchiveStore, tag: Option<&str>, reference: &str, 
         tags,
         base_image: None,
     };
-    Ok(Image::new(target, config, layers, Default::default(), Box::new(store), sources))
+    Ok(Image::new(
+        target,
+        config,
+        layers,
+        Default::default(),
+        Box::new(store),
+        sources,
+    ))
 }
 
-fn pick_docker_entry<'a>(entries: &'a [DockerEntry], tag: Option<&str>, archive: &str) -> Result<&'a DockerEntry, OciError> {
+fn pick_docker_entry<'a>(
+    entries: &'a [DockerEntry],
+    tag: Option<&str>,
+    archive: &str,
+) -> Result<&'a DockerEntry, OciError> {
     let found = match tag {
         Some(t) => entries.iter().find(|e| {
-            e.repo_tags.as_deref().unwrap_or_default().iter().any(|r| r == t || r.rsplit_once(':').is_some_and(|(_, tt)| tt == t))
+            e.repo_tags
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|r| r == t || r.rsplit_once(':').is_some_and(|(_, tt)| tt == t))
         }),
         None => entries.first(),
     };
@@ -261,7 +413,11 @@ fn pick_docker_entry<'a>(entries: &'a [DockerEntry], tag: Option<&str>, archive:
 
 /// Search an archive's OCI index (all platforms, nested indexes) for the manifest whose config
 /// is `cfg`.
-fn find_manifest_for_config(store: &ArchiveStore, cfg: &Digest, opts: &OpenOptions) -> Result<Option<Resolved>, OciError> {
+fn find_manifest_for_config(
+    store: &ArchiveStore,
+    cfg: &Digest,
+    opts: &OpenOptions,
+) -> Result<Option<Resolved>, OciError> {
     let (doc, digest, _) = read_archive_index_json(store, opts)?;
     let mut queue: Vec<(Document, Digest, Option<String>, usize)> = vec![(doc, digest, None, 0)];
     let mut seen = 0usize;
@@ -272,7 +428,11 @@ fn find_manifest_for_config(store: &ArchiveStore, cfg: &Digest, opts: &OpenOptio
         }
         match doc {
             Document::Manifest(m) if m.config.digest == *cfg => {
-                return Ok(Some(Resolved { manifest: m, digest, ref_name }));
+                return Ok(Some(Resolved {
+                    manifest: m,
+                    digest,
+                    ref_name,
+                }));
             }
             Document::Manifest(_) => {}
             Document::Index(idx) => {
@@ -291,4 +451,3 @@ fn find_manifest_for_config(store: &ArchiveStore, cfg: &Digest, opts: &OpenOptio
     }
     Ok(None)
 }
-

@@ -25,8 +25,3 @@ pub fn rfc3339_now() -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.format(&fmt).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
-
-/// Compare secrets without leaking the position of the first difference.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    ring::constant_time::verify_slices_are_equal(a, b).is_ok()
-}

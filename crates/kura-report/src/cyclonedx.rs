@@ -301,12 +301,14 @@ fn vulnerability(
     if !ratings.is_empty() {
         v["ratings"] = Value::Array(ratings);
     }
-    if let Some(d) = &first.description {
-        v["description"] = d.clone().into();
-    }
-    if let Some(t) = &first.title {
-        // `detail` is meant for the long form; the one-line title goes in front of it.
-        v["detail"] = t.clone().into();
+    // CycloneDX `description` is the summary, `detail` the in-depth text.
+    match (&first.title, &first.description) {
+        (Some(t), Some(d)) => {
+            v["description"] = t.clone().into();
+            v["detail"] = d.clone().into();
+        }
+        (Some(x), None) | (None, Some(x)) => v["description"] = x.clone().into(),
+        (None, None) => {}
     }
     let advisories: Vec<Value> = first
         .references

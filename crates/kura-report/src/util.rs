@@ -114,13 +114,11 @@ pub fn oci_purl(t: &Target) -> Option<String> {
         return None;
     }
     let digest = t.manifest_digest.as_deref()?;
+    // An archive's path is not a repository name; its tags are.
     let reference = if t.kind == "registry" {
         t.name.as_str()
     } else {
-        t.tags
-            .first()
-            .map(String::as_str)
-            .unwrap_or(t.name.as_str())
+        t.tags.first()?.as_str()
     };
     let (repo, tag) = split_reference(reference);
     let name = repo
@@ -128,7 +126,12 @@ pub fn oci_purl(t: &Target) -> Option<String> {
         .next()
         .unwrap_or(&repo)
         .to_ascii_lowercase();
-    if name.is_empty() || name.contains(['.', ' ']) && !repo.contains('/') {
+    // OCI distribution spec: a path component is `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+    let valid = !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if !valid {
         return None;
     }
     let mut p = kura_purl::Purl::new("oci", &name, digest);
@@ -142,10 +145,8 @@ pub fn oci_purl(t: &Target) -> Option<String> {
     {
         p = p.qualifier("repository_url", &repo.to_ascii_lowercase());
     }
-    if let Some(platform) = &t.platform {
-        if let Some(arch) = platform.split('/').nth(1) {
-            p = p.qualifier("arch", arch);
-        }
+    if let Some(arch) = t.platform.as_deref().and_then(|pl| pl.split('/').nth(1)) {
+        p = p.qualifier("arch", arch);
     }
     if let Some(tag) = tag {
         p = p.qualifier("tag", &tag);
@@ -325,6 +326,60 @@ mod tests {
             let (r, t) = split_reference(input);
             assert_eq!((r.as_str(), t.as_deref()), (repo, tag), "{input}");
         }
+    }
+
+    #[test]
+    fn oci_purls_need_a_manifest_digest_and_a_repository_name() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let t = |kind: &str, name: &str, tags: &[&str], manifest: bool| Target {
+            name: name.into(),
+            kind: kind.into(),
+            manifest_digest: manifest.then(|| digest.clone()),
+            config_digest: Some("sha256:cc".into()),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+            ..Target::default()
+        };
+        for (target, want) in [
+            (t("registry", "alpine:3.19", &[], true), Some(format!("pkg:oci/alpine@{digest}?tag=3.19"))),
+            (
+                t("registry", "localhost:5000/team/App", &[], true),
+                Some(format!("pkg:oci/app@{digest}?repository_url=localhost:5000%2Fteam%2Fapp")),
+            ),
+            (t("docker-archive", "./app.tar", &["app:1"], true), Some(format!("pkg:oci/app@{digest}?tag=1"))),
+            (t("docker-archive", "./app.tar", &[], true), None),
+            (t("registry", "alpine:3.19", &[], false), None),
+            (t("registry", "bad name!", &[], true), None),
+            (t("fs", "alpine", &[], true), None),
+        ] {
+            assert_eq!(oci_purl(&target), want, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn repeated_package_keys_get_distinct_refs() {
+        let p = Package {
+            name: "a".into(),
+            version: "1".into(),
+            ecosystem: kura_types::Ecosystem::Npm,
+            purl: "pkg:npm/a@1".into(),
+            licenses: vec![],
+            source_name: None,
+            source_version: None,
+            arch: None,
+            dev: false,
+            location: kura_types::Location {
+                path: "/app/package-lock.json".into(),
+                ..Default::default()
+            },
+        };
+        let inv = Inventory {
+            packages: vec![p.clone(), p.clone(), p],
+            ..Inventory::default()
+        };
+        let refs = package_refs(&inv);
+        let key = "pkg:npm/a@1?path=/app/package-lock.json";
+        assert_eq!(refs, [key.to_string(), format!("{key}#2"), format!("{key}#3")]);
+        assert_eq!(ref_by_key(&inv, &refs).get(key).copied(), Some(key));
     }
 
     #[test]

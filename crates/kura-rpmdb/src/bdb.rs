@@ -16,6 +16,7 @@
 //! rpm keys `Packages` by a 4-byte header number; key 0 holds a counter, not a header.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashSet;
 
 use crate::{Blob, RpmdbError};
@@ -42,6 +43,9 @@ struct Db<'a> {
     order: Order,
     page_size: usize,
     last_page: u32,
+    /// Overflow pages left to visit. Items of a hostile file could all point at the same long
+    /// chain; the budget keeps the work linear in the file size.
+    budget: Cell<u64>,
 }
 
 /// True when `data` starts with a Berkeley DB hash metadata page (either byte order).
@@ -118,6 +122,7 @@ impl<'a> Db<'a> {
             order,
             page_size: 0,
             last_page: 0,
+            budget: Cell::new(0),
         };
         let page_size = db.u32_at(20).unwrap_or(0) as usize;
         // Berkeley DB page sizes are powers of two from 512 to 64 KiB (`DB->set_pagesize`).
@@ -148,6 +153,8 @@ impl<'a> Db<'a> {
         db.page_size = page_size;
         // A last-page number beyond the file means truncation; read what is there.
         db.last_page = last.min(pages_in_file.saturating_sub(1));
+        // Each page once per chain that a sane database has, twice over.
+        db.budget.set(2 * u64::from(pages_in_file));
         Ok(db)
     }
 
@@ -172,6 +179,14 @@ impl<'a> Db<'a> {
                     ),
                 ));
             }
+            let left = self.budget.get();
+            if left == 0 {
+                return Err(err(
+                    from_page,
+                    "overflow chains visit more pages than the file could justify",
+                ));
+            }
+            self.budget.set(left - 1);
             let page = self
                 .page(next)
                 .ok_or_else(|| err(next, "overflow page beyond the end of the file"))?;
@@ -305,4 +320,88 @@ pub fn read_blobs(data: &[u8]) -> Result<(Vec<Blob<'_>>, Vec<RpmdbError>), Rpmdb
     let mut seen = HashSet::new();
     blobs.retain(|b| seen.insert(b.id));
     Ok((blobs, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PS: usize = 512;
+
+    /// A little-endian hash database: page 1 holds `items` (key, off-page data) pairs whose data
+    /// all start the same overflow chain of pages 2..2+chain.
+    fn shared_chain_db(items: u16, chain: u32) -> Vec<u8> {
+        let pages = 2 + chain as usize;
+        let mut db = vec![0u8; pages * PS];
+        db[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        db[20..24].copy_from_slice(&(PS as u32).to_le_bytes());
+        db[25] = P_HASHMETA;
+        db[32..36].copy_from_slice(&(pages as u32 - 1).to_le_bytes());
+        let page = &mut db[PS..2 * PS];
+        page[25] = P_HASH;
+        page[20..22].copy_from_slice(&(items * 2).to_le_bytes());
+        let mut top = PS;
+        for i in 0..items as usize {
+            // key: H_KEYDATA + 4-byte header number
+            top -= 5;
+            page[top] = H_KEYDATA;
+            page[top + 1..top + 5].copy_from_slice(&(i as u32 + 1).to_le_bytes());
+            page[PAGE_HEADER + 4 * i..PAGE_HEADER + 4 * i + 2]
+                .copy_from_slice(&(top as u16).to_le_bytes());
+            // data: H_OFFPAGE to page 2, total = whole chain
+            top -= 12;
+            page[top] = H_OFFPAGE;
+            page[top + 4..top + 8].copy_from_slice(&2u32.to_le_bytes());
+            page[top + 8..top + 12].copy_from_slice(&(chain * 10).to_le_bytes());
+            page[PAGE_HEADER + 4 * i + 2..PAGE_HEADER + 4 * i + 4]
+                .copy_from_slice(&(top as u16).to_le_bytes());
+        }
+        for k in 0..chain as usize {
+            let pgno = 2 + k;
+            let p = &mut db[pgno * PS..(pgno + 1) * PS];
+            p[25] = P_OVERFLOW;
+            p[22..24].copy_from_slice(&10u16.to_le_bytes());
+            let next = if k + 1 < chain as usize {
+                pgno as u32 + 1
+            } else {
+                0
+            };
+            p[16..20].copy_from_slice(&next.to_le_bytes());
+        }
+        db
+    }
+
+    #[test]
+    fn inline_keys_and_overflow_values_are_paired() {
+        let db = shared_chain_db(2, 3);
+        let (blobs, errors) = read_blobs(&db).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        let ids: Vec<_> = blobs.iter().map(|b| (b.id, b.data.len())).collect();
+        assert_eq!(ids, vec![(1, 30), (2, 30)]);
+    }
+
+    #[test]
+    fn items_sharing_one_long_chain_exhaust_the_budget() {
+        // 20 items × 10 pages = 200 page visits for a 12-page file.
+        let db = shared_chain_db(20, 10);
+        let (blobs, errors) = read_blobs(&db).unwrap();
+        assert!(blobs.len() < 20);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.to_string().contains("could justify")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn chain_shorter_than_declared_length_is_an_error() {
+        let mut db = shared_chain_db(1, 3);
+        // Declare 100 bytes where the chain holds 30.
+        let top = PS - 5 - 12;
+        db[PS + top + 8..PS + top + 12].copy_from_slice(&100u32.to_le_bytes());
+        let (blobs, errors) = read_blobs(&db).unwrap();
+        assert!(blobs.is_empty());
+        assert!(errors[0].to_string().contains("broken"), "{errors:?}");
+    }
 }

@@ -4,7 +4,8 @@
 //! 8-byte magic (`8e ad e8 01` + 4 reserved bytes, present in package files, absent in databases),
 //! then `il` (index entry count) and `dl` (data store length) as big-endian u32, then `il` index
 //! entries of 16 bytes (`tag`, `type`, `offset`, `count`, all big-endian), then `dl` bytes of data.
-//! Every offset and count is checked against the data store before it is used.
+//! Every offset and count is checked against the data store before it is used, and validation
+//! costs O(entries + bytes read), so a hostile header cannot make it quadratic.
 
 use std::fmt;
 
@@ -124,9 +125,9 @@ struct Entry {
     ty: TagType,
     /// Start of the value inside the data store.
     start: usize,
-    /// End (exclusive) of the value inside the data store.
-    end: usize,
     count: u32,
+    /// Byte offset of the index entry in the blob, for errors.
+    at: usize,
 }
 
 /// A parsed header: validated index entries over a borrowed data store.
@@ -142,8 +143,8 @@ fn be_u32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 impl<'a> Header<'a> {
-    /// Parse and validate a header blob. Every entry is bounds-checked up front, so lookups
-    /// afterwards cannot fail on offsets.
+    /// Parse and validate a header blob. Every entry's type, offset and count is checked up
+    /// front in O(entries); string values are checked for their terminating NUL when read.
     pub fn parse(blob: &'a [u8]) -> Result<Self, HeaderError> {
         let base = if blob.get(..4) == Some(&MAGIC[..]) {
             8
@@ -197,27 +198,39 @@ impl<'a> Header<'a> {
     }
 
     /// The first string of a STRING, STRING_ARRAY or I18NSTRING entry (I18N: the default locale).
-    pub fn string(&self, tag: i32) -> Option<String> {
-        self.strings(tag).and_then(|v| v.into_iter().next())
+    /// `Ok(None)` when the tag is absent or not string-typed.
+    pub fn string(&self, tag: i32) -> Result<Option<String>, HeaderError> {
+        Ok(self.strings(tag)?.and_then(|v| v.into_iter().next()))
     }
 
-    /// Every string of a string-typed entry.
-    pub fn strings(&self, tag: i32) -> Option<Vec<String>> {
-        let e = self.find(tag)?;
+    /// Every string of a string-typed entry; an error when they run past the data store.
+    pub fn strings(&self, tag: i32) -> Result<Option<Vec<String>>, HeaderError> {
+        let Some(e) = self.find(tag) else {
+            return Ok(None);
+        };
         if !matches!(
             e.ty,
             TagType::String | TagType::StringArray | TagType::I18nString
         ) {
-            return None;
+            return Ok(None);
         }
-        let raw = self.data.get(e.start..e.end)?;
-        // `end` was set just past the last NUL, so splitting yields exactly `count` strings.
-        Some(
+        let end = strings_end(self.data, e.start, e.count).ok_or_else(|| {
+            HeaderError::new(
+                e.at + 12,
+                format!(
+                    "tag {tag}: {} strings at {} are not all NUL-terminated",
+                    e.count, e.start
+                ),
+            )
+        })?;
+        let raw = self.data.get(e.start..end).unwrap_or_default();
+        // `end` is just past the last NUL, so splitting yields exactly `count` strings.
+        Ok(Some(
             raw.split(|&b| b == 0)
                 .take(e.count as usize)
                 .map(|s| String::from_utf8_lossy(s).into_owned())
                 .collect(),
-        )
+        ))
     }
 
     /// The first value of an INT32 entry.
@@ -267,29 +280,34 @@ fn parse_entry(blob: &[u8], at: usize, data: &[u8]) -> Result<Entry, HeaderError
             ),
         ));
     }
-    let end = match ty.width() {
-        Some(w) => start
-            .checked_add(w * count as usize)
-            .filter(|&e| e <= data.len())
-            .ok_or_else(|| {
-                HeaderError::new(
-                    at + 12,
-                    format!("tag {tag}: {count} values run past the data store"),
-                )
-            })?,
-        None => strings_end(data, start, count).ok_or_else(|| {
-            HeaderError::new(
+    // Fixed-width values are bounds-checked here; strings are measured when they are read, so
+    // a hostile header cannot make validation scan its data store once per entry.
+    match ty.width() {
+        Some(w) => {
+            start
+                .checked_add(w * count as usize)
+                .filter(|&e| e <= data.len())
+                .ok_or_else(|| {
+                    HeaderError::new(
+                        at + 12,
+                        format!("tag {tag}: {count} values run past the data store"),
+                    )
+                })?;
+        }
+        None if count == 0 => {
+            return Err(HeaderError::new(
                 at + 12,
-                format!("tag {tag}: {count} strings at {start} are not all NUL-terminated"),
-            )
-        })?,
-    };
+                format!("tag {tag}: string entry with count 0"),
+            ));
+        }
+        None => {}
+    }
     Ok(Entry {
         tag,
         ty,
         start,
-        end,
         count,
+        at,
     })
 }
 
@@ -339,21 +357,23 @@ impl RpmPackage {
     pub fn from_blob(blob: &[u8]) -> Result<Self, HeaderError> {
         let h = Header::parse(blob)?;
         let req = |tag: i32, what: &str| {
-            h.string(tag)
+            h.string(tag)?
                 .ok_or_else(|| HeaderError::new(0, format!("header has no {what} (tag {tag})")))
         };
-        let nonempty = |tag: i32| h.string(tag).filter(|s| !s.is_empty());
+        let nonempty = |tag: i32| -> Result<Option<String>, HeaderError> {
+            Ok(h.string(tag)?.filter(|s| !s.is_empty()))
+        };
         Ok(RpmPackage {
             name: req(tag::NAME, "NAME")?,
             version: req(tag::VERSION, "VERSION")?,
             release: req(tag::RELEASE, "RELEASE")?,
             epoch: h.int32(tag::EPOCH),
-            arch: nonempty(tag::ARCH),
-            source_rpm: nonempty(tag::SOURCERPM),
-            license: nonempty(tag::LICENSE),
-            vendor: nonempty(tag::VENDOR),
-            summary: nonempty(tag::SUMMARY),
-            modularity_label: nonempty(tag::MODULARITYLABEL),
+            arch: nonempty(tag::ARCH)?,
+            source_rpm: nonempty(tag::SOURCERPM)?,
+            license: nonempty(tag::LICENSE)?,
+            vendor: nonempty(tag::VENDOR)?,
+            summary: nonempty(tag::SUMMARY)?,
+            modularity_label: nonempty(tag::MODULARITYLABEL)?,
             size: h.int32(tag::SIZE).map(|v| v as u32),
         })
     }
@@ -403,7 +423,7 @@ pub fn build_blob(entries: &[(i32, Value<'_>)]) -> Vec<u8> {
                 4,
             ),
         };
-        while data.len() % align != 0 {
+        while !data.len().is_multiple_of(align) {
             data.push(0);
         }
         index.extend_from_slice(&tag.to_be_bytes());

@@ -69,7 +69,7 @@ pub fn read_blobs(data: &[u8]) -> Result<(Vec<Blob<'_>>, Vec<RpmdbError>), Rpmdb
     }
     let file_blocks = data.len() / BLK_SIZE;
     let min_blkoff = slot_pages * (PAGE_SIZE / BLK_SIZE);
-    let mut blobs = Vec::new();
+    let mut extents = Vec::new();
     let mut errors = Vec::new();
     for slot_at in (HEADER_SIZE..slot_pages * PAGE_SIZE).step_by(SLOT_SIZE) {
         let word = |k: usize| le_u32(data, slot_at + 4 * k).unwrap_or(0);
@@ -87,10 +87,28 @@ pub fn read_blobs(data: &[u8]) -> Result<(Vec<Blob<'_>>, Vec<RpmdbError>), Rpmdb
         {
             errors.push(err(
                 slot_at,
-                format!("slot for package {pkgidx} has bad extent: blocks {blkoff}+{blkcnt} of {file_blocks}"),
+                format!(
+                    "slot for package {pkgidx} has bad extent: blocks {blkoff}+{blkcnt} of {file_blocks}"
+                ),
             ));
             continue;
         }
+        extents.push((blkoff, blkcnt, pkgidx, slot_at));
+    }
+    // Blobs never overlap in a database rpm wrote (rpmpkgFindEmptyOffset: "slots overlap");
+    // refusing overlaps also keeps the bytes parsed no larger than the file.
+    extents.sort_unstable();
+    let mut blobs = Vec::new();
+    let mut next_free = 0;
+    for (blkoff, blkcnt, pkgidx, slot_at) in extents {
+        if blkoff < next_free {
+            errors.push(err(
+                slot_at,
+                format!("slot for package {pkgidx} overlaps another blob"),
+            ));
+            continue;
+        }
+        next_free = blkoff + blkcnt;
         match read_blob(data, pkgidx, blkoff * BLK_SIZE, blkcnt * BLK_SIZE) {
             Ok(b) => blobs.push(b),
             Err(e) => errors.push(e),

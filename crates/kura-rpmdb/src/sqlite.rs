@@ -30,21 +30,24 @@ pub fn read_blobs(data: &[u8]) -> Result<(Vec<Blob<'static>>, Vec<RpmdbError>), 
     if !is_sqlite(data) || data.len() < 100 {
         return Err(err("not a SQLite 3 database"));
     }
-    let mut bytes = data.to_vec();
     // Bytes 18 and 19 are the file format write/read versions; 2 means WAL. A deserialized
     // database cannot be in WAL mode, and rpm's `-wal` file is not part of the input, so read
     // the main file as a rollback-journal database (file format §1.3.3).
-    if bytes[18] == 2 && bytes[19] == 2 {
-        bytes[18] = 1;
-        bytes[19] = 1;
+    let mut head = [0u8; 100];
+    head.copy_from_slice(&data[..100]);
+    if head[18] == 2 && head[19] == 2 {
+        head[18] = 1;
+        head[19] = 1;
     }
     let mut conn = Connection::open_with_flags(
         ":memory:",
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| err(format!("cannot open an in-memory connection: {e}")))?;
-    let len = bytes.len();
-    conn.deserialize_read_exact(MAIN_DB, bytes.as_slice(), len, true)
+    // SQLite copies the bytes into its own buffer; chaining the patched header avoids a
+    // second copy of a database that can run to hundreds of MiB.
+    let reader = std::io::Read::chain(&head[..], &data[100..]);
+    conn.deserialize_read_exact(MAIN_DB, reader, data.len(), true)
         .map_err(|e| err(format!("cannot load the database: {e}")))?;
     check_schema(&conn)?;
     let mut stmt = conn

@@ -152,6 +152,25 @@ fn ndb_damaged_blob_is_reported_and_others_still_read() {
 }
 
 #[test]
+fn ndb_overlapping_slots_are_refused() {
+    let mut db = kura_rpmdb::ndb::build(&sqlite_blobs(&fixtures()));
+    // Make the second slot point at the first slot's blob.
+    let first_blkoff: [u8; 4] = db[32 + 8..32 + 12].try_into().unwrap();
+    let first_blkcnt: [u8; 4] = db[32 + 12..32 + 16].try_into().unwrap();
+    db[48 + 8..48 + 12].copy_from_slice(&first_blkoff);
+    db[48 + 12..48 + 16].copy_from_slice(&first_blkcnt);
+    let read = read_packages(&db).unwrap();
+    assert!(
+        read.errors
+            .iter()
+            .any(|e| e.to_string().contains("overlaps")),
+        "{:?}",
+        read.errors
+    );
+    assert_eq!(read.packages.len(), expected(&fixtures()).len() - 1);
+}
+
+#[test]
 fn ndb_slot_page_count_past_the_file_is_rejected() {
     let mut db = kura_rpmdb::ndb::build(&sqlite_blobs(&fixtures()));
     db[12..16].copy_from_slice(&1_000_000u32.to_le_bytes());

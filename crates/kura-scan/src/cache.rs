@@ -73,7 +73,7 @@ pub enum CacheError {
     },
 }
 
-fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
+fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> CacheError + 'a {
     move |source| CacheError::Io {
         op,
         path: path.to_path_buf(),

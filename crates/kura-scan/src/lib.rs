@@ -206,7 +206,7 @@ pub fn scan_layers(
         .collect();
     let mut layers = Vec::with_capacity(infos.len());
     let mut stored = false;
-    for (info, outcome) in infos.iter().zip(outcomes) {
+    for outcome in outcomes {
         let outcome = outcome?;
         stored |= outcome.stored;
         warnings.extend(outcome.warning);

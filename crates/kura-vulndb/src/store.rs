@@ -473,48 +473,73 @@ impl DbWriter {
         Ok(())
     }
 
-    /// Store an advisory under a source, replacing one with the same ID there.
+    /// Store an advisory under a source. When the source already holds the ID (per-branch feeds
+    /// such as Alpine secdb or the Debian tracker repeat a CVE in several files), the affected
+    /// entries and aliases are added to the stored one.
     pub fn add(&mut self, source: &str, adv: &Advisory) -> Result<(), VulnDbError> {
         let (conn, tmp) = self.conn()?;
         let err = |e| VulnDbError::sqlite(tmp, e);
-        let old: Option<i64> = conn
-            .prepare_cached("SELECT rid FROM advisories WHERE source = ?1 AND id = ?2")
-            .and_then(|mut s| s.query_row(params![source, adv.id], |r| r.get(0)).optional())
+        let old: Option<(i64, String, Option<String>)> = conn
+            .prepare_cached(
+                "SELECT rid, aliases, withdrawn FROM advisories WHERE source = ?1 AND id = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![source, adv.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+            })
             .map_err(err)?;
-        if let Some(rid) = old {
+        let (rid, withdrawn) = match old {
+            Some((rid, aliases, withdrawn)) => {
+                let mut all = decode_list(&aliases);
+                let before = all.len();
+                for a in &adv.aliases {
+                    if !all.contains(a) {
+                        all.push(a.clone());
+                    }
+                }
+                if all.len() != before {
+                    conn.prepare_cached("UPDATE advisories SET aliases = ?1 WHERE rid = ?2")
+                        .and_then(|mut s| s.execute(params![encode_list(&all), rid]))
+                        .map_err(err)?;
+                }
+                (rid, withdrawn.is_some() || adv.withdrawn.is_some())
+            }
+            None => {
+                let severities = serde_json::to_string(&adv.severities)
+                    .map_err(|e| VulnDbError::Config(format!("encoding severities: {e}")))?;
+                conn.prepare_cached(
+                    "INSERT INTO advisories(source, id, origin, aliases, summary, details,
+                                            severities, refs, published, modified, withdrawn)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        source,
+                        adv.id,
+                        adv.origin,
+                        encode_list(&adv.aliases),
+                        adv.summary,
+                        adv.details,
+                        severities,
+                        encode_list(&adv.references),
+                        adv.published,
+                        adv.modified,
+                        adv.withdrawn,
+                    ])
+                })
+                .map_err(err)?;
+                (conn.last_insert_rowid(), adv.withdrawn.is_some())
+            }
+        };
+        if withdrawn {
+            // OSV §withdrawn: the advisory no longer applies; keep it for `stat`, never match it.
             conn.prepare_cached("DELETE FROM affected WHERE advisory = ?1")
                 .and_then(|mut s| s.execute([rid]))
-                .and_then(|_| conn.execute("DELETE FROM advisories WHERE rid = ?1", [rid]))
                 .map_err(err)?;
-        }
-        let severities = serde_json::to_string(&adv.severities)
-            .map_err(|e| VulnDbError::Config(format!("encoding severities: {e}")))?;
-        conn.prepare_cached(
-            "INSERT INTO advisories(source, id, origin, aliases, summary, details, severities,
-                                    refs, published, modified, withdrawn)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                source,
-                adv.id,
-                adv.origin,
-                encode_list(&adv.aliases),
-                adv.summary,
-                adv.details,
-                severities,
-                encode_list(&adv.references),
-                adv.published,
-                adv.modified,
-                adv.withdrawn,
-            ])
-        })
-        .map_err(err)?;
-        if adv.withdrawn.is_some() {
-            // OSV §withdrawn: the advisory no longer applies; keep it for `stat`, never match it.
             return Ok(());
         }
-        let rid = conn.last_insert_rowid();
         let mut ins = conn
             .prepare_cached(
                 "INSERT INTO affected(advisory, eco, package, scheme, events, versions, status, severity)

@@ -85,10 +85,20 @@ fn osv_yaml_reads_the_same_model() {
 }
 
 #[test]
+fn distro_records_alias_the_cve_they_are_about() {
+    let deb = r#"{"id": "DEBIAN-CVE-2024-0001", "upstream": ["CVE-2024-0001"]}"#;
+    assert_eq!(parse_osv_json(deb.as_bytes()).unwrap().aliases, ["CVE-2024-0001"]);
+    let dsa = r#"{"id": "DSA-1-1", "upstream": ["CVE-2024-0001", "CVE-2024-0002"]}"#;
+    assert!(parse_osv_json(dsa.as_bytes()).unwrap().aliases.is_empty());
+    let one = r#"{"id": "DLA-2-1", "upstream": ["CVE-2024-0003"]}"#;
+    assert_eq!(parse_osv_json(one.as_bytes()).unwrap().aliases, ["CVE-2024-0003"]);
+}
+
+#[test]
 fn osv_rejections_table() {
     let cases = [
         ("{}", "without an `id`"),
-        ("[]", "OSV JSON"),
+        ("null", "OSV JSON"),
         ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"\"}}]}", "without a name"),
         ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": \"1\\u001f2\"}]}]}]}", "control character"),
         ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": {}}]}]}]}", "not a string"),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 /// Success: nothing found that the policy gates on.
 pub const OK: u8 = 0;
-/// Default code when findings remain after policy (`--exit-code` overrides it).
+/// Findings remain after policy (`--exit-code` overrides it for scans), or a verification failed.
 pub const FINDINGS: u8 = 1;
 /// kura itself failed: bad input, unreadable image, I/O, network.
 pub const ERROR: u8 = 2;

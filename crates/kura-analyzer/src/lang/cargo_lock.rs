@@ -109,7 +109,11 @@ source = "git+https://example.com/mygit?rev=abc#abc"
 
     #[test]
     fn malformed_toml_names_the_file() {
-        let input = FileInput { path: "a/Cargo.lock", mode: 0o644, data: b"[[package]\nname=" };
+        let input = FileInput {
+            path: "a/Cargo.lock",
+            mode: 0o644,
+            data: b"[[package]\nname=",
+        };
         let e = CargoLock.analyze(&input).unwrap_err().to_string();
         assert!(e.contains("a/Cargo.lock"), "{e}");
     }

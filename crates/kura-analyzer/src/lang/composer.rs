@@ -101,15 +101,20 @@ impl Analyzer for ComposerInstalled {
         &["**/vendor/composer/installed.json"]
     }
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
-        path == "vendor/composer/installed.json" || path.ends_with("/vendor/composer/installed.json")
+        path == "vendor/composer/installed.json"
+            || path.ends_with("/vendor/composer/installed.json")
     }
     fn analyze(&self, input: &FileInput<'_>) -> Result<FileFindings, AnalyzeError> {
         let installed: Installed = super::json(input.data, "installed.json", input.path)?;
         let (pkgs, dev_names) = match &installed {
             Installed::V1(p) => (p, HashSet::new()),
-            Installed::V2 { packages, dev_package_names } => {
-                (packages, dev_package_names.iter().map(String::as_str).collect())
-            }
+            Installed::V2 {
+                packages,
+                dev_package_names,
+            } => (
+                packages,
+                dev_package_names.iter().map(String::as_str).collect(),
+            ),
         };
         let packages = pkgs
             .iter()
@@ -167,13 +172,24 @@ pub(crate) mod tests {
 
     #[test]
     fn installed_json_v1_and_v2() {
-        let f = run(&ComposerInstalled, "app/vendor/composer/installed.json", INSTALLED.as_bytes());
+        let f = run(
+            &ComposerInstalled,
+            "app/vendor/composer/installed.json",
+            INSTALLED.as_bytes(),
+        );
         assert_eq!(
             nvd(&f),
-            triples(&[("symfony/console", "v6.3.0", false), ("phpunit/phpunit", "10.4.1", true)])
+            triples(&[
+                ("symfony/console", "v6.3.0", false),
+                ("phpunit/phpunit", "10.4.1", true)
+            ])
         );
         let v1 = r#"[{"name": "monolog/monolog", "version": "2.9.1", "license": ["MIT"]}]"#;
-        let f = run(&ComposerInstalled, "vendor/composer/installed.json", v1.as_bytes());
+        let f = run(
+            &ComposerInstalled,
+            "vendor/composer/installed.json",
+            v1.as_bytes(),
+        );
         assert_eq!(nvd(&f), triples(&[("monolog/monolog", "2.9.1", false)]));
         assert!(!ComposerInstalled.wants("app/installed.json", 0o644, 1));
     }

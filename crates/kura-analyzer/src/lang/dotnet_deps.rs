@@ -85,7 +85,10 @@ pub(crate) mod tests {
         let f = run(&DotnetDeps, "app/MyApp.deps.json", FIXTURE.as_bytes());
         assert_eq!(
             nvd(&f),
-            triples(&[("Newtonsoft.Json", "13.0.1", false), ("System.Text.Json", "8.0.0", false)])
+            triples(&[
+                ("Newtonsoft.Json", "13.0.1", false),
+                ("System.Text.Json", "8.0.0", false)
+            ])
         );
         assert_eq!(f.packages[0].purl, "pkg:nuget/Newtonsoft.Json@13.0.1");
     }

@@ -116,6 +116,7 @@ impl<'a> Elf<'a> {
         })
     }
     /// An address-sized field (4 or 8 bytes by class).
+    #[cfg(test)]
     fn addr_at(&self, off: u64) -> Option<u64> {
         if self.is64 {
             self.u64_at(off)
@@ -241,12 +242,14 @@ pub(crate) fn decode_ptr(b: &[u8], big_endian: bool) -> Option<u64> {
     match b.len() {
         4 => {
             let a: [u8; 4] = b.try_into().ok()?;
-            Some(if big_endian {
-                u32::from_be_bytes(a)
-            } else {
-                u32::from_le_bytes(a)
-            }
-            .into())
+            Some(
+                if big_endian {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                }
+                .into(),
+            )
         }
         8 => {
             let a: [u8; 8] = b.try_into().ok()?;
@@ -265,8 +268,12 @@ pub(crate) fn pe_section<'a>(data: &'a [u8], name: &str) -> Option<&'a [u8]> {
     if !data.starts_with(b"MZ") {
         return None;
     }
-    let u16_at = |o: usize| -> Option<u16> { Some(u16::from_le_bytes(data.get(o..o + 2)?.try_into().ok()?)) };
-    let u32_at = |o: usize| -> Option<u32> { Some(u32::from_le_bytes(data.get(o..o + 4)?.try_into().ok()?)) };
+    let u16_at = |o: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(data.get(o..o + 2)?.try_into().ok()?))
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(data.get(o..o + 4)?.try_into().ok()?))
+    };
     let pe = u32_at(0x3c)? as usize;
     if data.get(pe..pe.checked_add(4)?)? != b"PE\0\0" {
         return None;
@@ -284,7 +291,11 @@ pub(crate) fn pe_section<'a>(data: &'a [u8], name: &str) -> Option<&'a [u8]> {
             let raw_size = u64::from(u32_at(h + 16)?);
             let ptr = u64::from(u32_at(h + 20)?);
             // The raw size is rounded up to the file alignment; the virtual size is exact.
-            let size = if vsize > 0 { vsize.min(raw_size) } else { raw_size };
+            let size = if vsize > 0 {
+                vsize.min(raw_size)
+            } else {
+                raw_size
+            };
             return slice(data, ptr, size);
         }
     }
@@ -302,7 +313,7 @@ pub(crate) mod writer {
         let mut out = vec![0u8; 64 + 56];
         let mut offsets = Vec::new();
         for (_, data) in sections {
-            while out.len() % 16 != 0 {
+            while !out.len().is_multiple_of(16) {
                 out.push(0);
             }
             offsets.push(out.len() as u64);
@@ -319,7 +330,7 @@ pub(crate) mod writer {
         shstrtab.extend_from_slice(b".shstrtab\0");
         let shstr_off = out.len() as u64;
         out.extend_from_slice(&shstrtab);
-        while out.len() % 8 != 0 {
+        while !out.len().is_multiple_of(8) {
             out.push(0);
         }
         let shoff = out.len() as u64;
@@ -381,7 +392,10 @@ mod tests {
         assert_eq!(elf.section(".dep-v0"), Some(&b"payload"[..]));
         assert_eq!(elf.section(".a"), Some(&b"hello"[..]));
         assert_eq!(elf.section(".missing"), None);
-        assert_eq!(elf.read_vaddr(0x40_0000 + offs[1], 7), Some(&b"payload"[..]));
+        assert_eq!(
+            elf.read_vaddr(0x40_0000 + offs[1], 7),
+            Some(&b"payload"[..])
+        );
         assert_eq!(elf.read_vaddr(0x10, 4), None);
     }
 

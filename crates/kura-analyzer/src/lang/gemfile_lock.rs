@@ -117,6 +117,9 @@ BUNDLED WITH
                 ("rack", "3.0.8", false),
             ])
         );
-        assert_eq!(f.packages[2].purl, "pkg:gem/nokogiri@1.15.4?platform=x86_64-linux");
+        assert_eq!(
+            f.packages[2].purl,
+            "pkg:gem/nokogiri@1.15.4?platform=x86_64-linux"
+        );
     }
 }

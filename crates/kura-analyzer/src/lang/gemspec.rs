@@ -52,10 +52,16 @@ impl Analyzer for Gemspec {
             }
         }
         let (Some(name), Some(version)) = (name, version) else {
-            return Err(AnalyzeError::malformed(FORMAT, input.path, "no name or version assignment"));
+            return Err(AnalyzeError::malformed(
+                FORMAT,
+                input.path,
+                "no name or version assignment",
+            ));
         };
         Ok(FileFindings {
-            packages: vec![package(Ecosystem::RubyGems, &name, &version, input.path).licenses(licenses)],
+            packages: vec![
+                package(Ecosystem::RubyGems, &name, &version, input.path).licenses(licenses),
+            ],
             ..Default::default()
         })
     }
@@ -106,9 +112,16 @@ end
 
     #[test]
     fn name_version_licenses() {
-        let f = run(&Gemspec, "usr/local/bundle/specifications/nokogiri-1.15.4-x86_64-linux.gemspec", FIXTURE.as_bytes());
+        let f = run(
+            &Gemspec,
+            "usr/local/bundle/specifications/nokogiri-1.15.4-x86_64-linux.gemspec",
+            FIXTURE.as_bytes(),
+        );
         let p = &f.packages[0];
-        assert_eq!((p.name.as_str(), p.version.as_str()), ("nokogiri", "1.15.4"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str()),
+            ("nokogiri", "1.15.4")
+        );
         assert_eq!(p.licenses, ["MIT"]);
         assert_eq!(p.purl, "pkg:gem/nokogiri@1.15.4");
     }
@@ -116,14 +129,22 @@ end
     #[test]
     fn version_object_and_single_license() {
         let src = "Gem::Specification.new do |spec|\n  spec.name    = 'rack'\n  spec.version = Gem::Version.new(\"3.0.8\")\n  spec.license = 'MIT'\nend\n";
-        let f = run(&Gemspec, "specifications/rack-3.0.8.gemspec", src.as_bytes());
+        let f = run(
+            &Gemspec,
+            "specifications/rack-3.0.8.gemspec",
+            src.as_bytes(),
+        );
         assert_eq!(f.packages[0].version, "3.0.8");
         assert_eq!(f.packages[0].licenses, ["MIT"]);
     }
 
     #[test]
     fn wants_only_specifications_dir() {
-        assert!(Gemspec.wants("usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec", 0o644, 10));
+        assert!(Gemspec.wants(
+            "usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+            0o644,
+            10
+        ));
         assert!(!Gemspec.wants("src/app/app.gemspec", 0o644, 10));
     }
 }

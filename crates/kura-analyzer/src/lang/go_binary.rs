@@ -89,7 +89,9 @@ pub fn build_info(data: &[u8], path: &str) -> Result<Option<BuildInfo>, AnalyzeE
     let Some(off) = header_off else {
         return Ok(None);
     };
-    let bad = |reason: &str| AnalyzeError::malformed(FORMAT, path, format!("{reason} (header at byte {off})"));
+    let bad = |reason: &str| {
+        AnalyzeError::malformed(FORMAT, path, format!("{reason} (header at byte {off})"))
+    };
     let header = data
         .get(off..off + HEADER)
         .ok_or_else(|| bad("truncated header"))?;
@@ -103,7 +105,9 @@ pub fn build_info(data: &[u8], path: &str) -> Result<Option<BuildInfo>, AnalyzeE
         (v.to_vec(), m.to_vec())
     } else {
         let Some(e) = &elf else {
-            return Err(bad("pre-Go 1.18 pointer-format build info is read only from ELF files"));
+            return Err(bad(
+                "pre-Go 1.18 pointer-format build info is read only from ELF files",
+            ));
         };
         if ptr_size != 4 && ptr_size != 8 {
             return Err(bad(&format!("pointer size {ptr_size}")));
@@ -116,7 +120,8 @@ pub fn build_info(data: &[u8], path: &str) -> Result<Option<BuildInfo>, AnalyzeE
         };
         let vptr = p(0).ok_or_else(|| bad("truncated pointers"))?;
         let mptr = p(1).ok_or_else(|| bad("truncated pointers"))?;
-        let v = read_go_string(e, vptr, ptr_size, be).ok_or_else(|| bad("unmapped version string"))?;
+        let v =
+            read_go_string(e, vptr, ptr_size, be).ok_or_else(|| bad("unmapped version string"))?;
         let m = read_go_string(e, mptr, ptr_size, be).ok_or_else(|| bad("unmapped module info"))?;
         (v.to_vec(), m.to_vec())
     };
@@ -223,7 +228,8 @@ fn parse_modinfo(m: &[u8]) -> BuildInfo {
 /// `go1.21.5 X:boringcrypto` → `v1.21.5`; development toolchains give `None`.
 fn stdlib_version(go: &str) -> Option<String> {
     let v = go.split_whitespace().next()?.strip_prefix("go")?;
-    v.starts_with(|c: char| c.is_ascii_digit()).then(|| format!("v{v}"))
+    v.starts_with(|c: char| c.is_ascii_digit())
+        .then(|| format!("v{v}"))
 }
 
 fn packages(info: &BuildInfo, path: &str) -> Vec<Package> {
@@ -294,7 +300,10 @@ pub(crate) mod tests {
     #[test]
     fn inline_format_with_replacements() {
         let sec = inline_section("go1.21.5", &framed(MODINFO));
-        let (file, _) = elf64(&[(".text", b"\x90\x90"), (".go.buildinfo", &sec)], 0x40_0000);
+        let (file, _) = elf64(
+            &[(".text", b"\x90\x90"), (".go.buildinfo", &sec)],
+            0x40_0000,
+        );
         let f = run(&GoBinary, "usr/bin/app", &file);
         assert_eq!(nvd(&f), expected());
         assert_eq!(f.packages[2].purl, "pkg:golang/github.com/fork/net@v0.2.0");
@@ -315,7 +324,10 @@ pub(crate) mod tests {
         header.push(0);
         header.resize(HEADER, 0);
         let placeholder = vec![0u8; data_sec_len];
-        let (_, offs) = elf64(&[(".go.buildinfo", &header), (".data", &placeholder)], vaddr);
+        let (_, offs) = elf64(
+            &[(".go.buildinfo", &header), (".data", &placeholder)],
+            vaddr,
+        );
         let d = vaddr + offs[1];
         let mut data_sec = Vec::new();
         data_sec.extend_from_slice(&(d + 32).to_le_bytes());
@@ -336,7 +348,11 @@ pub(crate) mod tests {
     fn elf_without_buildinfo_section_is_not_go() {
         let (file, _) = elf64(&[(".text", b"\x90\x90")], 0x1000);
         assert!(run(&GoBinary, "bin/ls", &file).packages.is_empty());
-        assert!(run(&GoBinary, "bin/sh", b"#!/bin/sh\necho hi\n").packages.is_empty());
+        assert!(
+            run(&GoBinary, "bin/sh", b"#!/bin/sh\necho hi\n")
+                .packages
+                .is_empty()
+        );
     }
 
     #[test]
@@ -360,12 +376,10 @@ pub(crate) mod tests {
         assert!(!GoBinary.wants("usr/bin/app", 0o755, BINARY_MAX_SIZE + 1));
     }
 
-    /// Builds a real binary with the Go toolchain, with a dependency replaced by a local module.
-    #[test]
-    fn real_go_binary_build_info() {
-        let Some(go) = kura_testutil::require_tool("go") else {
-            return;
-        };
+    /// Build the test program (a module with one dependency replaced by a local directory) for
+    /// `goos` with the real Go toolchain; `None` when Go is not installed (outside CI).
+    fn build_real(goos: &str) -> Option<Vec<u8>> {
+        let go = kura_testutil::require_tool("go")?;
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let w = |p: &str, s: &str| {
@@ -384,24 +398,60 @@ pub(crate) mod tests {
         w("greet/go.mod", "module example.com/greet\n\ngo 1.18\n");
         w(
             "greet/greet.go",
-            "package greet\n\nimport \"fmt\"\n\nfunc Hello() { fmt.Println(\"hi\") }\n",
+            "package greet\n\nfunc Hello() { println(\"hi\") }\n",
         );
+        // The default build cache is kept on purpose: cross-compiling the runtime takes ~20 s
+        // the first time and is reused afterwards.
         let out = std::process::Command::new(go)
             .args(["build", "-o", "../app.bin", "."])
             .current_dir(root.join("app"))
+            .env("GOOS", goos)
+            .env("GOARCH", "amd64")
             .env("GOPROXY", "off")
             .env("GOFLAGS", "-mod=mod")
-            .env("GOCACHE", root.join("cache"))
             .env("GOPATH", root.join("gopath"))
             .env("CGO_ENABLED", "0")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let bin = std::fs::read(root.join("app.bin")).unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(std::fs::read(root.join("app.bin")).unwrap())
+    }
+
+    fn names(f: &FileFindings) -> Vec<(&str, &str)> {
+        f.packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn real_go_binary_build_info() {
+        let Some(bin) = build_real("linux") else {
+            return;
+        };
         let f = run(&GoBinary, "app.bin", &bin);
-        let names: Vec<_> = f.packages.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["example.com/app", "example.com/greet", "stdlib"]);
-        assert_eq!(f.packages[1].version, "v1.2.3");
-        assert!(f.packages[2].version.starts_with("v1."), "{:?}", f.packages[2]);
+        let n = names(&f);
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert_eq!(n[0], ("example.com/app", ""));
+        assert_eq!(n[1], ("example.com/greet", "v1.2.3"));
+        assert_eq!(n[2].0, "stdlib");
+        assert!(n[2].1.starts_with("v1."), "{n:?}");
+    }
+
+    #[test]
+    fn real_go_binaries_for_windows_and_macos() {
+        for goos in ["windows", "darwin"] {
+            let Some(bin) = build_real(goos) else {
+                return;
+            };
+            let f = run(&GoBinary, "app.exe", &bin);
+            let n = names(&f);
+            assert_eq!(n.len(), 3, "{goos}: {n:?}");
+            assert_eq!(n[1], ("example.com/greet", "v1.2.3"), "{goos}");
+        }
     }
 }

@@ -64,14 +64,20 @@ impl Analyzer for GoMod {
             let bad = |what: &str| {
                 AnalyzeError::malformed(FORMAT, input.path, format!("line {}: {what}", n + 1))
             };
-            let words: Vec<&str> = rest.split_whitespace().map(|w| w.trim_matches('"')).collect();
+            let words: Vec<&str> = rest
+                .split_whitespace()
+                .map(|w| w.trim_matches('"'))
+                .collect();
             match verb {
                 "require" => match words.as_slice() {
                     [p, v, ..] => requires.push((p.to_string(), v.to_string())),
                     _ => return Err(bad("require needs a module path and version")),
                 },
                 "replace" => {
-                    let arrow = words.iter().position(|w| *w == "=>").ok_or_else(|| bad("replace without =>"))?;
+                    let arrow = words
+                        .iter()
+                        .position(|w| *w == "=>")
+                        .ok_or_else(|| bad("replace without =>"))?;
                     let (lhs, rhs) = words.split_at(arrow);
                     let rhs = rhs.get(1..).unwrap_or_default();
                     let Some(old) = lhs.first() else {
@@ -143,12 +149,19 @@ replace (
                 ("github.com/fork/text", "v0.14.0", false),
             ])
         );
-        assert_eq!(f.packages[0].purl, "pkg:golang/github.com/gin-gonic/gin@v1.9.1");
+        assert_eq!(
+            f.packages[0].purl,
+            "pkg:golang/github.com/gin-gonic/gin@v1.9.1"
+        );
     }
 
     #[test]
     fn malformed_require_reports_line() {
-        let input = FileInput { path: "go.mod", mode: 0o644, data: b"module x\n\nrequire onlypath\n" };
+        let input = FileInput {
+            path: "go.mod",
+            mode: 0o644,
+            data: b"module x\n\nrequire onlypath\n",
+        };
         let e = GoMod.analyze(&input).unwrap_err().to_string();
         assert!(e.contains("line 3"), "{e}");
     }

@@ -23,11 +23,15 @@ impl Analyzer for GradleLock {
         "Maven packages (Gradle lockfile)"
     }
     fn patterns(&self) -> &'static [&'static str] {
-        &["**/gradle.lockfile", "**/gradle/dependency-locks/*.lockfile"]
+        &[
+            "**/gradle.lockfile",
+            "**/gradle/dependency-locks/*.lockfile",
+        ]
     }
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         let n = file_name(path);
-        n == "gradle.lockfile" || (n.ends_with(".lockfile") && path.contains("gradle/dependency-locks/"))
+        n == "gradle.lockfile"
+            || (n.ends_with(".lockfile") && path.contains("gradle/dependency-locks/"))
     }
     fn max_size(&self) -> u64 {
         4 * 1024 * 1024
@@ -41,13 +45,16 @@ impl Analyzer for GradleLock {
             .filter_map(|l| {
                 let (coords, confs) = l.split_once('=').unwrap_or((l, ""));
                 let mut parts = coords.split(':');
-                let (Some(g), Some(a), Some(v), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+                let (Some(g), Some(a), Some(v), None) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
                     return None;
                 };
                 if g.is_empty() || a.is_empty() || v.is_empty() {
                     return None;
                 }
-                let dev = !confs.is_empty() && confs.split(',').all(|c| c.trim().starts_with("test"));
+                let dev =
+                    !confs.is_empty() && confs.split(',').all(|c| c.trim().starts_with("test"));
                 Some(package(Ecosystem::Maven, &format!("{g}:{a}"), v, input.path).dev(dev))
             })
             .collect();
@@ -83,6 +90,9 @@ pub(crate) mod tests {
                 ("org.slf4j:slf4j-api", "2.0.9", false),
             ])
         );
-        assert_eq!(f.packages[0].purl, "pkg:maven/com.google.guava/guava@31.1-jre");
+        assert_eq!(
+            f.packages[0].purl,
+            "pkg:maven/com.google.guava/guava@31.1-jre"
+        );
     }
 }

@@ -128,8 +128,12 @@ impl Scan {
                 .strip_prefix("META-INF/maven/")
                 .and_then(|n| n.strip_suffix("pom.properties"))
             {
-                self.read(&mut f, MAX_META, &name)
-                    .map(|b| props.push((dir.to_string(), parse_properties(&String::from_utf8_lossy(&b)))))
+                self.read(&mut f, MAX_META, &name).map(|b| {
+                    props.push((
+                        dir.to_string(),
+                        parse_properties(&String::from_utf8_lossy(&b)),
+                    ))
+                })
             } else if let Some(dir) = name
                 .strip_prefix("META-INF/maven/")
                 .and_then(|n| n.strip_suffix("pom.xml"))
@@ -145,7 +149,9 @@ impl Scan {
             } else if is_archive_name(&name) {
                 let inner = format!("{display}!/{name}");
                 if depth + 1 >= MAX_DEPTH {
-                    Err(format!("not opened: nested deeper than {MAX_DEPTH} archives"))
+                    Err(format!(
+                        "not opened: nested deeper than {MAX_DEPTH} archives"
+                    ))
                 } else {
                     match self.read(&mut f, MAX_EXPANDED, &name) {
                         Ok(bytes) => {
@@ -173,10 +179,21 @@ impl Scan {
             self.packages
                 .push(package(Ecosystem::Maven, &name, &p.version, display).licenses(lic));
         }
-        if self.packages.len() == before
-            && let Some(p) = fallback(manifest.as_deref(), display)
-        {
-            self.packages.push(p);
+        // Shaded jars carry their dependencies' pom.properties. When none of them is the jar's
+        // own, the jar itself is described by its manifest, provided the manifest states a
+        // version (file-name guesses next to real Maven metadata are more noise than signal).
+        let found = &self.packages[before..];
+        let own = split_file_name(file_name(display)).0;
+        let fb = fallback(manifest.as_deref(), display);
+        let is_own = |q: &Package, p: &Package| {
+            own.is_some_and(|a| q.name.rsplit(':').next() == Some(a))
+                || trim_zeros(&q.version) == trim_zeros(&p.version)
+                || q.name == p.name
+        };
+        match fb {
+            Some((p, _)) if found.is_empty() => self.packages.push(p),
+            Some((p, true)) if !found.iter().any(|q| is_own(q, &p)) => self.packages.push(p),
+            _ => {}
         }
         Ok(())
     }
@@ -232,7 +249,10 @@ fn split_file_name(file: &str) -> (Option<&str>, Option<&str>) {
     let cut = stem
         .char_indices()
         .filter(|&(i, c)| {
-            c == '-' && stem.get(i + 1..).is_some_and(|r| r.starts_with(|d: char| d.is_ascii_digit()))
+            c == '-'
+                && stem
+                    .get(i + 1..)
+                    .is_some_and(|r| r.starts_with(|d: char| d.is_ascii_digit()))
         })
         .map(|(i, _)| i)
         .next_back();
@@ -242,21 +262,31 @@ fn split_file_name(file: &str) -> (Option<&str>, Option<&str>) {
     }
 }
 
-fn fallback(manifest: Option<&str>, display: &str) -> Option<Package> {
+/// `1.3.0` and `1.3` name the same release in OSGi manifests and Maven metadata.
+fn trim_zeros(v: &str) -> &str {
+    let mut v = v;
+    while let Some(s) = v.strip_suffix(".0") {
+        v = s;
+    }
+    v
+}
+
+/// The package a manifest and file name describe, and whether the manifest stated the version.
+fn fallback(manifest: Option<&str>, display: &str) -> Option<(Package, bool)> {
     let m = manifest.map(parse_manifest).unwrap_or_default();
     let get = |k: &str| m.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let (file_artifact, file_version) = split_file_name(file_name(display));
     let artifact = file_artifact
         .or(get("Implementation-Title"))
         .or(get("Bundle-SymbolicName").and_then(|s| s.split(';').next()))?;
-    let version = get("Implementation-Version")
-        .or(get("Bundle-Version"))
-        .or(file_version)?;
+    let stated = get("Implementation-Version").or(get("Bundle-Version"));
+    let version = stated.or(file_version)?;
     let name = match get("Implementation-Vendor-Id").filter(|g| !g.contains(' ')) {
         Some(g) => format!("{g}:{artifact}"),
         None => artifact.to_string(),
     };
-    Some(package(Ecosystem::Maven, &name, version, display).licenses(get("Bundle-License")))
+    let p = package(Ecosystem::Maven, &name, version, display).licenses(get("Bundle-License"));
+    Some((p, stated.is_some()))
 }
 
 #[cfg(test)]
@@ -320,15 +350,53 @@ pub(crate) mod tests {
             "/usr/local/tomcat/webapps/app.war!/WEB-INF/lib/log4j-core-2.14.1.jar"
         );
         assert_eq!(p.licenses, ["Apache-2.0"]);
-        assert_eq!(p.purl, "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
-        assert_eq!(f.packages[1].licenses, ["https://www.apache.org/licenses/LICENSE-2.0.txt"]);
+        assert_eq!(
+            p.purl,
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+        );
+        assert_eq!(
+            f.packages[1].licenses,
+            ["https://www.apache.org/licenses/LICENSE-2.0.txt"]
+        );
+    }
+
+    #[test]
+    fn shaded_jar_reports_itself_from_the_manifest_table() {
+        let dep_props: &[u8] = b"groupId=com.google.guava\nartifactId=guava\nversion=31.1-jre\n";
+        let dep = "META-INF/maven/com.google.guava/guava/pom.properties";
+        for (file, manifest, want) in [
+            // Only a dependency's metadata, the manifest states the jar's version: both.
+            (
+                "myapp.jar",
+                "Implementation-Title: myapp\nImplementation-Version: 1.0.0\n",
+                vec![("com.google.guava:guava", "31.1-jre", false), ("myapp", "1.0.0", false)],
+            ),
+            // The manifest version is the metadata's (1.3 = 1.3.0): the metadata is the jar's own.
+            (
+                "renamed.jar",
+                "Bundle-Version: 31.1.0-jre\n",
+                vec![("com.google.guava:guava", "31.1-jre", false)],
+            ),
+            // No stated version: a file-name guess does not add a package beside real metadata.
+            ("other-2.0.jar", "Manifest-Version: 1.0\n", vec![("com.google.guava:guava", "31.1-jre", false)]),
+        ] {
+            let jar = zip_of(&[("META-INF/MANIFEST.MF", manifest.as_bytes()), (dep, dep_props)]);
+            let f = run(&JavaArchive, file, &jar);
+            assert_eq!(nvd(&f), triples(&want), "{file}");
+        }
     }
 
     #[test]
     fn file_name_split_table() {
         for (file, want) in [
-            ("commons-lang3-3.12.0.jar", (Some("commons-lang3"), Some("3.12.0"))),
-            ("log4j-1.2-api-2.17.1.jar", (Some("log4j-1.2-api"), Some("2.17.1"))),
+            (
+                "commons-lang3-3.12.0.jar",
+                (Some("commons-lang3"), Some("3.12.0")),
+            ),
+            (
+                "log4j-1.2-api-2.17.1.jar",
+                (Some("log4j-1.2-api"), Some("2.17.1")),
+            ),
             ("guava-31.1-jre.jar", (Some("guava"), Some("31.1-jre"))),
             ("app.jar", (Some("app"), None)),
         ] {
@@ -343,22 +411,42 @@ pub(crate) mod tests {
             jar = zip_of(&[("lib/inner.jar", &jar)]);
         }
         let f = run(&JavaArchive, "deep.jar", &jar);
-        assert!(f.packages.iter().all(|p| p.name != "org.apache.logging.log4j:log4j-core"));
-        assert!(f.warnings.iter().any(|w| w.contains("nested deeper")), "{:?}", f.warnings);
+        assert!(
+            f.packages
+                .iter()
+                .all(|p| p.name != "org.apache.logging.log4j:log4j-core")
+        );
+        assert!(
+            f.warnings.iter().any(|w| w.contains("nested deeper")),
+            "{:?}",
+            f.warnings
+        );
     }
 
     #[test]
     fn zip_bomb_entry_is_cut_at_the_budget() {
         // A nested "jar" of zeros that inflates past the cap; the read stops at the cap.
-        let mut scan = Scan { budget: 1024, packages: Vec::new(), warnings: Vec::new() };
+        let mut scan = Scan {
+            budget: 1024,
+            packages: Vec::new(),
+            warnings: Vec::new(),
+        };
         let big = zip_of(&[("lib/bomb.jar", &vec![0u8; 64 * 1024])]);
         scan.archive(&big, "/bomb.jar", 0).unwrap();
-        assert!(scan.warnings.iter().any(|w| w.contains("expands beyond")), "{:?}", scan.warnings);
+        assert!(
+            scan.warnings.iter().any(|w| w.contains("expands beyond")),
+            "{:?}",
+            scan.warnings
+        );
     }
 
     #[test]
     fn not_a_zip_is_an_error_naming_the_file() {
-        let input = FileInput { path: "app/x.jar", mode: 0o644, data: b"PK\x03\x04garbage" };
+        let input = FileInput {
+            path: "app/x.jar",
+            mode: 0o644,
+            data: b"PK\x03\x04garbage",
+        };
         let e = JavaArchive.analyze(&input).unwrap_err().to_string();
         assert!(e.contains("app/x.jar"), "{e}");
     }

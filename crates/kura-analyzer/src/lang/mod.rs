@@ -97,7 +97,7 @@ pub(crate) fn abs_path(path: &str) -> String {
 /// carries them (tar headers often do not), must say "regular file".
 pub(crate) fn is_executable(mode: u32, size: u64) -> bool {
     let ty = mode & 0o170000;
-    (ty == 0 || ty == 0o100000) && mode & 0o111 != 0 && size <= BINARY_MAX_SIZE && size >= 64
+    (ty == 0 || ty == 0o100000) && mode & 0o111 != 0 && (64..=BINARY_MAX_SIZE).contains(&size)
 }
 
 /// Decode UTF-8 or fail naming the byte offset.
@@ -333,9 +333,24 @@ mod tests {
     #[test]
     fn purls_follow_each_type_rules() {
         for (eco, name, version, want) in [
-            (Ecosystem::PyPI, "Flask_Cors", "4.0.0", "pkg:pypi/flask-cors@4.0.0"),
-            (Ecosystem::Npm, "@babel/core", "7.23.0", "pkg:npm/%40babel/core@7.23.0"),
-            (Ecosystem::Npm, "lodash", "4.17.21", "pkg:npm/lodash@4.17.21"),
+            (
+                Ecosystem::PyPI,
+                "Flask_Cors",
+                "4.0.0",
+                "pkg:pypi/flask-cors@4.0.0",
+            ),
+            (
+                Ecosystem::Npm,
+                "@babel/core",
+                "7.23.0",
+                "pkg:npm/%40babel/core@7.23.0",
+            ),
+            (
+                Ecosystem::Npm,
+                "lodash",
+                "4.17.21",
+                "pkg:npm/lodash@4.17.21",
+            ),
             (
                 Ecosystem::Maven,
                 "org.apache.logging.log4j:log4j-core",
@@ -348,16 +363,31 @@ mod tests {
                 "v1.9.1",
                 "pkg:golang/github.com/gin-gonic/gin@v1.9.1",
             ),
-            (Ecosystem::Go, "stdlib", "v1.21.5", "pkg:golang/stdlib@v1.21.5"),
+            (
+                Ecosystem::Go,
+                "stdlib",
+                "v1.21.5",
+                "pkg:golang/stdlib@v1.21.5",
+            ),
             (
                 Ecosystem::Packagist,
                 "symfony/console",
                 "v6.3.0",
                 "pkg:composer/symfony/console@v6.3.0",
             ),
-            (Ecosystem::Cargo, "serde", "1.0.190", "pkg:cargo/serde@1.0.190"),
+            (
+                Ecosystem::Cargo,
+                "serde",
+                "1.0.190",
+                "pkg:cargo/serde@1.0.190",
+            ),
             (Ecosystem::RubyGems, "rails", "7.1.0", "pkg:gem/rails@7.1.0"),
-            (Ecosystem::NuGet, "Newtonsoft.Json", "13.0.1", "pkg:nuget/Newtonsoft.Json@13.0.1"),
+            (
+                Ecosystem::NuGet,
+                "Newtonsoft.Json",
+                "13.0.1",
+                "pkg:nuget/Newtonsoft.Json@13.0.1",
+            ),
         ] {
             assert_eq!(purl(eco, name, version), want);
         }
@@ -415,37 +445,97 @@ mod garbage {
             elf::writer::elf64(&[(".dep-v0", &e.finish().unwrap())], 0x1000).0
         };
         vec![
-            (&python_dist::PythonDist, "a.dist-info/METADATA", python_dist::tests::FIXTURE.into()),
-            (&requirements::Requirements, "requirements.txt", requirements::tests::FIXTURE.into()),
-            (&poetry_lock::PoetryLock, "poetry.lock", poetry_lock::tests::FIXTURE.into()),
-            (&pipfile_lock::PipfileLock, "Pipfile.lock", pipfile_lock::tests::FIXTURE.into()),
+            (
+                &python_dist::PythonDist,
+                "a.dist-info/METADATA",
+                python_dist::tests::FIXTURE.into(),
+            ),
+            (
+                &requirements::Requirements,
+                "requirements.txt",
+                requirements::tests::FIXTURE.into(),
+            ),
+            (
+                &poetry_lock::PoetryLock,
+                "poetry.lock",
+                poetry_lock::tests::FIXTURE.into(),
+            ),
+            (
+                &pipfile_lock::PipfileLock,
+                "Pipfile.lock",
+                pipfile_lock::tests::FIXTURE.into(),
+            ),
             (&uv_lock::UvLock, "uv.lock", uv_lock::tests::FIXTURE.into()),
             (
                 &node_package_json::NodePackageJson,
                 "node_modules/a/package.json",
                 node_package_json::tests::FIXTURE.into(),
             ),
-            (&npm_lock::NpmLock, "package-lock.json", npm_lock::tests::FIXTURE.into()),
-            (&yarn_lock::YarnLock, "yarn.lock", yarn_lock::tests::FIXTURE.into()),
-            (&yarn_lock::YarnLock, "yarn.lock", yarn_lock::tests::BERRY.into()),
-            (&pnpm_lock::PnpmLock, "pnpm-lock.yaml", pnpm_lock::tests::FIXTURE.into()),
-            (&cargo_lock::CargoLock, "Cargo.lock", cargo_lock::tests::FIXTURE.into()),
+            (
+                &npm_lock::NpmLock,
+                "package-lock.json",
+                npm_lock::tests::FIXTURE.into(),
+            ),
+            (
+                &yarn_lock::YarnLock,
+                "yarn.lock",
+                yarn_lock::tests::FIXTURE.into(),
+            ),
+            (
+                &yarn_lock::YarnLock,
+                "yarn.lock",
+                yarn_lock::tests::BERRY.into(),
+            ),
+            (
+                &pnpm_lock::PnpmLock,
+                "pnpm-lock.yaml",
+                pnpm_lock::tests::FIXTURE.into(),
+            ),
+            (
+                &cargo_lock::CargoLock,
+                "Cargo.lock",
+                cargo_lock::tests::FIXTURE.into(),
+            ),
             (&rust_binary::RustBinary, "bin/a", rust_bin),
             (&go_binary::GoBinary, "bin/g", go_bin),
             (&go_mod::GoMod, "go.mod", go_mod::tests::FIXTURE.into()),
             (&jar::JavaArchive, "app.war", jar::tests::fixture()),
-            (&gradle_lock::GradleLock, "gradle.lockfile", gradle_lock::tests::FIXTURE.into()),
+            (
+                &gradle_lock::GradleLock,
+                "gradle.lockfile",
+                gradle_lock::tests::FIXTURE.into(),
+            ),
             (&pom::MavenPom, "pom.xml", pom::tests::FIXTURE.into()),
-            (&gemspec::Gemspec, "specifications/a.gemspec", gemspec::tests::FIXTURE.into()),
-            (&gemfile_lock::GemfileLock, "Gemfile.lock", gemfile_lock::tests::FIXTURE.into()),
-            (&composer::ComposerLock, "composer.lock", composer::tests::FIXTURE.into()),
+            (
+                &gemspec::Gemspec,
+                "specifications/a.gemspec",
+                gemspec::tests::FIXTURE.into(),
+            ),
+            (
+                &gemfile_lock::GemfileLock,
+                "Gemfile.lock",
+                gemfile_lock::tests::FIXTURE.into(),
+            ),
+            (
+                &composer::ComposerLock,
+                "composer.lock",
+                composer::tests::FIXTURE.into(),
+            ),
             (
                 &composer::ComposerInstalled,
                 "vendor/composer/installed.json",
                 composer::tests::INSTALLED.into(),
             ),
-            (&dotnet_deps::DotnetDeps, "a.deps.json", dotnet_deps::tests::FIXTURE.into()),
-            (&nuget_lock::NugetLock, "packages.lock.json", nuget_lock::tests::FIXTURE.into()),
+            (
+                &dotnet_deps::DotnetDeps,
+                "a.deps.json",
+                dotnet_deps::tests::FIXTURE.into(),
+            ),
+            (
+                &nuget_lock::NugetLock,
+                "packages.lock.json",
+                nuget_lock::tests::FIXTURE.into(),
+            ),
         ]
     }
 
@@ -456,7 +546,11 @@ mod garbage {
             data,
         };
         if let Err(e) = a.analyze(&input) {
-            assert!(e.to_string().contains(path), "{}: error without path: {e}", a.id());
+            assert!(
+                e.to_string().contains(path),
+                "{}: error without path: {e}",
+                a.id()
+            );
         }
     }
 
@@ -468,8 +562,16 @@ mod garbage {
             let Some((_, path, data)) = entry else {
                 panic!("{} has no garbage corpus entry", a.id());
             };
-            assert!(a.wants(path, 0o100755, data.len() as u64), "{} does not want {path}", a.id());
-            let input = FileInput { path, mode: 0o100755, data };
+            assert!(
+                a.wants(path, 0o100755, data.len() as u64),
+                "{} does not want {path}",
+                a.id()
+            );
+            let input = FileInput {
+                path,
+                mode: 0o100755,
+                data,
+            };
             let found = a.analyze(&input).map(|f| f.packages.len());
             assert!(matches!(found, Ok(n) if n > 0), "{}: {found:?}", a.id());
         }
@@ -491,7 +593,8 @@ mod garbage {
         let deep_json = "[".repeat(100_000);
         let deep_toml = format!("a = {}", "[".repeat(100_000));
         let deep_yaml = "- ".repeat(50_000) + "x";
-        let mut laughs = String::from("lockfileVersion: '9.0'\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut laughs =
+            String::from("lockfileVersion: '9.0'\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
             laughs.push_str(&format!(
@@ -508,9 +611,18 @@ mod garbage {
             (&pnpm_lock::PnpmLock, "pnpm-lock.yaml", &laughs),
         ];
         for (a, path, data) in cases {
-            let input = FileInput { path, mode: 0o644, data: data.as_bytes() };
+            let input = FileInput {
+                path,
+                mode: 0o644,
+                data: data.as_bytes(),
+            };
             let r = a.analyze(&input);
-            assert!(r.is_err(), "{} accepted hostile input: {:?}", a.id(), r.map(|f| f.packages.len()));
+            assert!(
+                r.is_err(),
+                "{} accepted hostile input: {:?}",
+                a.id(),
+                r.map(|f| f.packages.len())
+            );
         }
     }
 

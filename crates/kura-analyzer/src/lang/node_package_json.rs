@@ -51,7 +51,10 @@ impl Analyzer for NodePackageJson {
         "installed npm packages"
     }
     fn patterns(&self) -> &'static [&'static str] {
-        &["**/node_modules/<name>/package.json", "**/node_modules/@<scope>/<name>/package.json"]
+        &[
+            "**/node_modules/<name>/package.json",
+            "**/node_modules/@<scope>/<name>/package.json",
+        ]
     }
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         is_installed_manifest(path)
@@ -88,7 +91,10 @@ pub(crate) mod tests {
             ("node_modules/lodash/package.json", true),
             ("app/node_modules/@babel/core/package.json", true),
             ("app/node_modules/a/node_modules/b/package.json", true),
-            ("app/node_modules/.pnpm/a@1.0.0/node_modules/a/package.json", true),
+            (
+                "app/node_modules/.pnpm/a@1.0.0/node_modules/a/package.json",
+                true,
+            ),
             ("app/node_modules/lodash/lib/package.json", false),
             ("app/node_modules/@babel/core/lib/package.json", false),
             ("app/node_modules/.bin/package.json", false),
@@ -103,24 +109,42 @@ pub(crate) mod tests {
     fn license_forms_table() {
         for (json, want) in [
             (FIXTURE, vec!["MIT"]),
-            (r#"{"name":"a","version":"1.0.0","license":{"type":"ISC"}}"#, vec!["ISC"]),
+            (
+                r#"{"name":"a","version":"1.0.0","license":{"type":"ISC"}}"#,
+                vec!["ISC"],
+            ),
             (
                 r#"{"name":"a","version":"1.0.0","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}"#,
                 vec!["MIT", "Apache-2.0"],
             ),
             (r#"{"name":"a","version":"1.0.0"}"#, vec![]),
         ] {
-            let f = run(&NodePackageJson, "node_modules/a/package.json", json.as_bytes());
+            let f = run(
+                &NodePackageJson,
+                "node_modules/a/package.json",
+                json.as_bytes(),
+            );
             assert_eq!(f.packages[0].licenses, want, "{json}");
         }
     }
 
     #[test]
     fn scoped_purl_and_missing_version() {
-        let f = run(&NodePackageJson, "app/node_modules/@babel/core/package.json", FIXTURE.as_bytes());
+        let f = run(
+            &NodePackageJson,
+            "app/node_modules/@babel/core/package.json",
+            FIXTURE.as_bytes(),
+        );
         assert_eq!(f.packages[0].purl, "pkg:npm/%40babel/core@7.23.0");
-        assert_eq!(f.packages[0].location.path, "/app/node_modules/@babel/core/package.json");
-        let f = run(&NodePackageJson, "node_modules/a/package.json", br#"{"name":"a"}"#);
+        assert_eq!(
+            f.packages[0].location.path,
+            "/app/node_modules/@babel/core/package.json"
+        );
+        let f = run(
+            &NodePackageJson,
+            "node_modules/a/package.json",
+            br#"{"name":"a"}"#,
+        );
         assert!(f.packages.is_empty());
     }
 }

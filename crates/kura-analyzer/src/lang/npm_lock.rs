@@ -62,7 +62,11 @@ impl Analyzer for NpmLock {
         "npm packages (package-lock.json)"
     }
     fn patterns(&self) -> &'static [&'static str] {
-        &["**/package-lock.json", "**/npm-shrinkwrap.json", "**/node_modules/.package-lock.json"]
+        &[
+            "**/package-lock.json",
+            "**/npm-shrinkwrap.json",
+            "**/node_modules/.package-lock.json",
+        ]
     }
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         matches!(
@@ -85,7 +89,14 @@ impl Analyzer for NpmLock {
                     continue;
                 }
                 let name = p.name.as_deref().unwrap_or(&key[i + 13..]);
-                push(&mut out, name, version, p.dev, json_licenses(p.license.as_ref()), input.path);
+                push(
+                    &mut out,
+                    name,
+                    version,
+                    p.dev,
+                    json_licenses(p.license.as_ref()),
+                    input.path,
+                );
             }
         } else if let Some(deps) = &lock.dependencies {
             let mut stack: Vec<(&String, &V1Dep)> = deps.iter().collect();
@@ -104,7 +115,14 @@ impl Analyzer for NpmLock {
     }
 }
 
-fn push(out: &mut Vec<Package>, name: &str, version: &str, dev: bool, lic: Vec<String>, path: &str) {
+fn push(
+    out: &mut Vec<Package>,
+    name: &str,
+    version: &str,
+    dev: bool,
+    lic: Vec<String>,
+    path: &str,
+) {
     // v1 aliases record `npm:real-name@1.2.3` as the version.
     let (name, version) = match version.strip_prefix("npm:") {
         Some(spec) => match spec.get(1..).and_then(|s| s.find('@')) {
@@ -116,7 +134,11 @@ fn push(out: &mut Vec<Package>, name: &str, version: &str, dev: bool, lic: Vec<S
     if version.contains(':') || version.is_empty() {
         return;
     }
-    out.push(package(Ecosystem::Npm, name, version, path).dev(dev).licenses(lic));
+    out.push(
+        package(Ecosystem::Npm, name, version, path)
+            .dev(dev)
+            .licenses(lic),
+    );
 }
 
 #[cfg(test)]

@@ -52,7 +52,14 @@ impl Analyzer for NugetLock {
             .values()
             .flatten()
             .filter(|(_, d)| !d.ty.eq_ignore_ascii_case("project"))
-            .filter_map(|(n, d)| Some(package(Ecosystem::NuGet, n, d.resolved.as_deref()?, input.path)))
+            .filter_map(|(n, d)| {
+                Some(package(
+                    Ecosystem::NuGet,
+                    n,
+                    d.resolved.as_deref()?,
+                    input.path,
+                ))
+            })
             .collect();
         Ok(FileFindings {
             packages: super::dedup(packages),
@@ -85,7 +92,10 @@ pub(crate) mod tests {
         let f = run(&NugetLock, "src/packages.lock.json", FIXTURE.as_bytes());
         assert_eq!(
             nvd(&f),
-            triples(&[("Microsoft.Extensions.Logging", "6.0.0", false), ("Newtonsoft.Json", "13.0.1", false)])
+            triples(&[
+                ("Microsoft.Extensions.Logging", "6.0.0", false),
+                ("Newtonsoft.Json", "13.0.1", false)
+            ])
         );
     }
 }

@@ -108,7 +108,11 @@ impl Analyzer for PnpmLock {
             .map_err(|e| AnalyzeError::malformed(FORMAT, input.path, e))?;
         let major = match &lock.lockfile_version {
             Some(Scalar::Num(n)) => *n as u32,
-            Some(Scalar::Str(s)) => s.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0),
+            Some(Scalar::Str(s)) => s
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0),
             None => 0,
         };
         let derived_dev = (major >= 9).then(|| dev_from_graph(&lock));
@@ -178,7 +182,10 @@ fn dev_from_graph(lock: &Lock) -> HashSet<String> {
     let dev = reach(roots(|i| vec![&i.dev_dependencies]));
     let base = |k: &String| k.split('(').next().unwrap_or(k).to_string();
     let prod_base: HashSet<String> = prod.iter().map(base).collect();
-    dev.iter().map(base).filter(|k| !prod_base.contains(k)).collect()
+    dev.iter()
+        .map(base)
+        .filter(|k| !prod_base.contains(k))
+        .collect()
 }
 
 #[cfg(test)]
@@ -299,7 +306,10 @@ packages:
     fn v5_keys_table() {
         for (key, want) in [
             ("/lodash/4.17.21", ("lodash", "4.17.21")),
-            ("/@babel/core/7.23.0_supports-color@8.0.0", ("@babel/core", "7.23.0")),
+            (
+                "/@babel/core/7.23.0_supports-color@8.0.0",
+                ("@babel/core", "7.23.0"),
+            ),
         ] {
             assert_eq!(parse_key(key, 5), Some(want), "{key}");
         }

@@ -124,7 +124,11 @@ impl Pom {
         }
         let mut skipped = 0;
         for d in &self.deps {
-            match (self.resolve(&d.group), self.resolve(&d.artifact), self.resolve(&d.version)) {
+            match (
+                self.resolve(&d.group),
+                self.resolve(&d.artifact),
+                self.resolve(&d.version),
+            ) {
                 (Some(g), Some(a), Some(v)) => out.push(
                     package(Ecosystem::Maven, &format!("{g}:{a}"), &v, path).dev(d.scope == "test"),
                 ),
@@ -166,7 +170,11 @@ impl Analyzer for MavenPom {
         } else {
             Vec::new()
         };
-        Ok(FileFindings { packages, os: None, warnings })
+        Ok(FileFindings {
+            packages,
+            os: None,
+            warnings,
+        })
     }
 }
 
@@ -240,15 +248,26 @@ pub(crate) mod tests {
             triples(&[
                 ("com.example:app", "2.0.0", false),
                 ("org.apache.logging.log4j:log4j-core", "2.14.1", false),
-                ("com.fasterxml.jackson.core:jackson-databind", "2.15.1", false),
+                (
+                    "com.fasterxml.jackson.core:jackson-databind",
+                    "2.15.1",
+                    false
+                ),
                 ("com.example:app-common", "2.0.0", false),
                 ("junit:junit", "4.13.2", true),
             ])
         );
         assert_eq!(f.packages[0].licenses, ["Apache-2.0"]);
-        assert_eq!(f.packages[1].purl, "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
+        assert_eq!(
+            f.packages[1].purl,
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+        );
         assert_eq!(f.warnings.len(), 1);
-        assert!(f.warnings[0].contains("2 dependencies skipped"), "{:?}", f.warnings);
+        assert!(
+            f.warnings[0].contains("2 dependencies skipped"),
+            "{:?}",
+            f.warnings
+        );
     }
 
     #[test]

@@ -29,7 +29,11 @@ impl Analyzer for PythonDist {
         "installed Python packages"
     }
     fn patterns(&self) -> &'static [&'static str] {
-        &["**/*.dist-info/METADATA", "**/*.egg-info/PKG-INFO", "**/*.egg-info"]
+        &[
+            "**/*.dist-info/METADATA",
+            "**/*.egg-info/PKG-INFO",
+            "**/*.egg-info",
+        ]
     }
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         match file_name(path) {
@@ -155,7 +159,10 @@ pub(crate) mod tests {
             FIXTURE.as_bytes(),
         );
         let p = &f.packages[0];
-        assert_eq!((p.name.as_str(), p.version.as_str()), ("Flask_Cors", "4.0.0"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str()),
+            ("Flask_Cors", "4.0.0")
+        );
         assert_eq!(p.purl, "pkg:pypi/flask-cors@4.0.0");
         assert_eq!(
             p.location.path,
@@ -180,8 +187,15 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_version_is_an_error_naming_the_file() {
-        let input = FileInput { path: "a.dist-info/METADATA", mode: 0o644, data: b"Name: a\n" };
+        let input = FileInput {
+            path: "a.dist-info/METADATA",
+            mode: 0o644,
+            data: b"Name: a\n",
+        };
         let e = PythonDist.analyze(&input).unwrap_err().to_string();
-        assert!(e.contains("a.dist-info/METADATA") && e.contains("Version"), "{e}");
+        assert!(
+            e.contains("a.dist-info/METADATA") && e.contains("Version"),
+            "{e}"
+        );
     }
 }

@@ -106,7 +106,10 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_dep_v0_from_elf() {
-        let (file, _) = elf64(&[(".text", b"\x90"), (".dep-v0", &zlib(DEPS.as_bytes()))], 0x1000);
+        let (file, _) = elf64(
+            &[(".text", b"\x90"), (".dep-v0", &zlib(DEPS.as_bytes()))],
+            0x1000,
+        );
         let f = run(&RustBinary, "usr/local/bin/myapp", &file);
         assert_eq!(
             nvd(&f),
@@ -128,12 +131,20 @@ pub(crate) mod tests {
     #[test]
     fn corrupt_or_oversized_sections_are_errors() {
         let (file, _) = elf64(&[(".dep-v0", b"not zlib")], 0x1000);
-        let input = FileInput { path: "bin/x", mode: 0o755, data: &file };
+        let input = FileInput {
+            path: "bin/x",
+            mode: 0o755,
+            data: &file,
+        };
         assert!(RustBinary.analyze(&input).is_err());
         // A zlib bomb: highly compressible data larger than the cap.
         let bomb = zlib(&vec![b' '; (MAX_JSON + 10) as usize]);
         let (file, _) = elf64(&[(".dep-v0", &bomb)], 0x1000);
-        let input = FileInput { path: "bin/x", mode: 0o755, data: &file };
+        let input = FileInput {
+            path: "bin/x",
+            mode: 0o755,
+            data: &file,
+        };
         let err = RustBinary.analyze(&input).unwrap_err().to_string();
         assert!(err.contains("bin/x") && err.contains("more than"), "{err}");
     }

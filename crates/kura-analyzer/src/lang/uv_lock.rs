@@ -86,7 +86,9 @@ impl Analyzer for UvLock {
                     v.iter()
                         .copied()
                         .filter(|&i| {
-                            d.version.is_none() || pkgs.get(i).and_then(|p| p.version.as_ref()) == d.version.as_ref()
+                            d.version.is_none()
+                                || pkgs.get(i).and_then(|p| p.version.as_ref())
+                                    == d.version.as_ref()
                         })
                         .collect()
                 })
@@ -107,7 +109,13 @@ impl Analyzer for UvLock {
             }
             seen
         };
-        let prod = reach(members.iter().flat_map(|m| m.runtime_deps()).flat_map(&resolve).collect());
+        let prod = reach(
+            members
+                .iter()
+                .flat_map(|m| m.runtime_deps())
+                .flat_map(&resolve)
+                .collect(),
+        );
         let dev = reach(
             members
                 .iter()

@@ -40,7 +40,11 @@ pub(crate) fn walk(text: &str, mut on_close: impl FnMut(&[&str], &str)) -> Resul
             }
             pos = lt + 9 + end + 3;
         } else if rest.starts_with("<?") {
-            pos = lt + rest.find("?>").ok_or(err(lt, "unterminated processing instruction"))? + 2;
+            pos = lt
+                + rest
+                    .find("?>")
+                    .ok_or(err(lt, "unterminated processing instruction"))?
+                + 2;
         } else if rest.starts_with("<!") {
             pos = lt + rest.find('>').ok_or(err(lt, "unterminated declaration"))? + 1;
         } else {

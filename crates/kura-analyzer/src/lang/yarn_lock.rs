@@ -57,7 +57,10 @@ impl Analyzer for YarnLock {
                         format!("line {}: entry header does not end with ':'", lineno + 1),
                     ));
                 };
-                entries.push(Entry { key, ..Default::default() });
+                entries.push(Entry {
+                    key,
+                    ..Default::default()
+                });
                 continue;
             }
             // Only the entry's own fields (two spaces), not nested dependency maps.
@@ -192,13 +195,20 @@ __metadata:
         let f = run(&YarnLock, "yarn.lock", BERRY.as_bytes());
         assert_eq!(
             nvd(&f),
-            triples(&[("@babel/code-frame", "7.12.13", false), ("resolve", "1.22.1", false)])
+            triples(&[
+                ("@babel/code-frame", "7.12.13", false),
+                ("resolve", "1.22.1", false)
+            ])
         );
     }
 
     #[test]
     fn header_without_colon_is_an_error_with_line() {
-        let input = FileInput { path: "yarn.lock", mode: 0o644, data: b"a@^1:\n  version \"1\"\nbroken\n" };
+        let input = FileInput {
+            path: "yarn.lock",
+            mode: 0o644,
+            data: b"a@^1:\n  version \"1\"\nbroken\n",
+        };
         let e = YarnLock.analyze(&input).unwrap_err().to_string();
         assert!(e.contains("line 3"), "{e}");
     }

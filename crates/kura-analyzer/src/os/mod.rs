@@ -487,6 +487,86 @@ mod tests {
         }
     }
 
+    /// Run every registered analyzer that wants a file, as the walker does.
+    fn scan(files: &[(&str, &[u8])]) -> (Vec<(String, OsInfo)>, Vec<Package>, Vec<String>) {
+        let (mut oses, mut pkgs, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
+        for (path, data) in files {
+            for a in crate::ANALYZERS
+                .iter()
+                .filter(|a| a.wants(path, 0o100644, data.len() as u64))
+            {
+                let f = a
+                    .analyze(&FileInput {
+                        path,
+                        mode: 0o100644,
+                        data,
+                    })
+                    .unwrap();
+                oses.extend(f.os.map(|o| (path.to_string(), o)));
+                pkgs.extend(f.packages);
+                warnings.extend(f.warnings);
+            }
+        }
+        (oses, pkgs, warnings)
+    }
+
+    #[test]
+    fn distroless_debian_image_end_to_end() {
+        let (oses, mut pkgs, warnings) = scan(&[
+            ("etc/os-release", DEBIAN_OS_RELEASE.as_bytes()),
+            ("etc/debian_version", b"12.4\n"),
+            ("var/lib/dpkg/status.d/base", b"Package: base-files\nVersion: 12.4+deb12u4\nArchitecture: amd64\n"),
+            ("var/lib/dpkg/status.d/base.md5sums", b"d41d8cd98f00b204e9800998ecf8427e  etc/issue\n"),
+            ("var/lib/dpkg/status.d/libssl3", b"Package: libssl3\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\nSource: openssl\n"),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let mut os = merge_os(oses).unwrap();
+        finalize_purls(&os, &mut pkgs);
+        apply_eol(&mut os, "2026-11-23").unwrap();
+        assert_eq!(
+            (os.id.as_str(), os.version.as_str(), os.release.as_str()),
+            ("debian", "12.4", "12")
+        );
+        assert_eq!(
+            (os.eol.as_deref(), os.eol_reached),
+            (Some("2028-06-30"), false)
+        );
+        let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(
+            purls,
+            vec![
+                "pkg:deb/debian/base-files@12.4%2Bdeb12u4?arch=amd64&distro=debian-12",
+                "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12",
+            ]
+        );
+    }
+
+    #[test]
+    fn old_alpine_image_end_to_end() {
+        let (oses, mut pkgs, _) = scan(&[
+            ("etc/alpine-release", b"3.16.9\n"),
+            (
+                "etc/os-release",
+                b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.16.9\n",
+            ),
+            (
+                "lib/apk/db/installed",
+                b"P:busybox\nV:1.35.0-r18\nA:aarch64\no:busybox\nL:GPL-2.0-only\n",
+            ),
+        ]);
+        let mut os = merge_os(oses).unwrap();
+        finalize_purls(&os, &mut pkgs);
+        apply_eol(&mut os, "2026-11-23").unwrap();
+        assert_eq!(
+            (os.release.as_str(), os.eol.as_deref(), os.eol_reached),
+            ("3.16", Some("2024-05-23"), true)
+        );
+        assert_eq!(
+            pkgs[0].purl,
+            "pkg:apk/alpine/busybox@1.35.0-r18?arch=aarch64&distro=alpine-3.16"
+        );
+    }
+
     #[test]
     fn finalize_leaves_foreign_and_language_packages_alone() {
         let mut v = vec![

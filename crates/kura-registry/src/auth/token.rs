@@ -187,7 +187,7 @@ impl TokenKeys {
 
 fn write_private(path: &Path, data: &[u8]) -> Result<(), KeyError> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use fs_err::os::unix::fs::OpenOptionsExt;
     let mut f = fs_err::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(data)?;
     f.sync_all()?;

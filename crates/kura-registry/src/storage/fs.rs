@@ -24,7 +24,7 @@ pub struct FsStore {
     hashers: Mutex<HashMap<String, (u64, Hasher)>>,
 }
 
-fn io(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
     move |source| StorageError::Io { op, path: path.to_owned(), source }
 }
 

@@ -13,6 +13,8 @@ struct RawOsv {
     #[serde(default)]
     aliases: Option<Vec<String>>,
     #[serde(default)]
+    upstream: Option<Vec<String>>,
+    #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
     details: Option<String>,
@@ -146,15 +148,10 @@ fn convert(raw: RawOsv) -> Result<Advisory, ParseError> {
     for a in raw.affected.unwrap_or_default() {
         convert_affected(a, &mut affected)?;
     }
+    let aliases = aliases_of(&id, raw.aliases, raw.upstream);
     Ok(Advisory {
         id,
-        aliases: raw
-            .aliases
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty())
-            .collect(),
+        aliases,
         summary: raw.summary.filter(|s| !s.trim().is_empty()),
         details: raw.details.filter(|s| !s.trim().is_empty()),
         severities,
@@ -170,6 +167,31 @@ fn convert(raw: RawOsv) -> Result<Advisory, ParseError> {
         origin: "osv".into(),
         affected,
     })
+}
+
+/// Aliases, plus the CVE a distro record is about: `DEBIAN-CVE-2024-1`/`UBUNTU-CVE-2024-1` name
+/// it in their ID, and a record whose OSV `upstream` lists exactly one ID is about that one
+/// (a DSA fixing several CVEs is not the same vulnerability as each of them).
+fn aliases_of(id: &str, aliases: Option<Vec<String>>, upstream: Option<Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = aliases
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty() && a != id)
+        .collect();
+    let mut extra = Vec::new();
+    if let Some(cve) = id.find("-CVE-").and_then(|pos| id.get(pos + 1..)) {
+        extra.push(cve.to_string());
+    }
+    if let Some([one]) = upstream.as_deref() {
+        extra.push(one.trim().to_string());
+    }
+    for e in extra {
+        if !e.is_empty() && e != id && !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
 }
 
 fn convert_event(map: &serde_json::Map<String, Value>) -> Result<Option<Event>, ParseError> {

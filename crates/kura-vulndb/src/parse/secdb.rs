@@ -57,10 +57,13 @@ fn convert(v: &Value) -> Result<Vec<Advisory>, ParseError> {
         format!("v{branch}")
     };
     let key = format!("Alpine:{branch}");
-    let packages = v
-        .get("packages")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ParseError::new("secdb without a `packages` list"))?;
+    // An empty `packages:` (YAML null) is how secdb writes a repository with no fixes yet.
+    let empty = Vec::new();
+    let packages = match v.get("packages") {
+        Some(Value::Array(a)) => a,
+        Some(Value::Null) => &empty,
+        _ => return Err(ParseError::new("secdb without a `packages` list")),
+    };
     let mut by_id: BTreeMap<String, Advisory> = BTreeMap::new();
     for p in packages {
         let Some(pkg) = p.get("pkg") else { continue };

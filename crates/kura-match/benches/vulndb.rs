@@ -1,0 +1,148 @@
+//! Vulnerability DB figures: build time and size from `../shared/vulndata`, open time, and the
+//! time to match 2,000 packages. Run with `bench/vulndb.sh` (or `cargo bench -p kura-match
+//! --bench vulndb`); prints a Markdown table for docs/perf.md.
+
+use kura_match::{MatchOptions, match_inventory};
+use kura_types::{Ecosystem, Inventory, Location, OsInfo, Package};
+use kura_vulndb::{ImportOptions, VulnDb, import_paths};
+use std::time::{Duration, Instant};
+
+const PACKAGES: usize = 2000;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn package(eco: Ecosystem, name: &str, version: &str, source: Option<&str>) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        ecosystem: eco,
+        purl: format!("pkg:{}/{name}@{version}", eco.purl_type()),
+        licenses: vec![],
+        source_name: source.map(str::to_string),
+        source_version: None,
+        arch: None,
+        dev: false,
+        location: Location {
+            path: format!("/bench/{name}"),
+            layer_index: None,
+            layer_diff_id: None,
+        },
+    }
+}
+
+/// 2,000 packages: names that have advisories (with a version taken from one of their range
+/// events, so some match and some do not) plus names that have none, as a real image has.
+fn inventory(db_path: &std::path::Path) -> Inventory {
+    let conn = rusqlite::Connection::open_with_flags(
+        db_path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT eco, package, min(events) FROM affected
+             WHERE eco IN ('PyPI', 'Go', 'crates.io', 'Alpine:v3.11')
+             GROUP BY eco, package ORDER BY random() LIMIT ?1",
+        )
+        .unwrap();
+    let known = PACKAGES * 3 / 4;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([known as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut packages = Vec::new();
+    for (eco, name, events) in rows {
+        // Events are stored as `tag=value` items; pick the last value as the installed version.
+        let version = events
+            .rsplit('\u{1f}')
+            .next()
+            .and_then(|e| e.get(2..))
+            .filter(|v| *v != "0")
+            .unwrap_or("1.0.0")
+            .to_string();
+        let (e, v) = match eco.as_str() {
+            "PyPI" => (Ecosystem::PyPI, version),
+            "Go" => (Ecosystem::Go, format!("v{version}")),
+            "crates.io" => (
+                Ecosystem::Cargo,
+                version.trim_start_matches(['>', '=', '^', '~', ' ', '<']).to_string(),
+            ),
+            _ => (Ecosystem::Apk, version),
+        };
+        let src = (e == Ecosystem::Apk).then_some(name.as_str());
+        packages.push(package(e, &name, &v, src));
+    }
+    while packages.len() < PACKAGES {
+        let i = packages.len();
+        packages.push(package(Ecosystem::PyPI, &format!("no-advisories-{i}"), "1.0", None));
+    }
+    Inventory {
+        os: Some(OsInfo {
+            id: "alpine".into(),
+            version: "3.11.6".into(),
+            release: "3.11".into(),
+            ..OsInfo::default()
+        }),
+        packages,
+        ..Inventory::default()
+    }
+}
+
+fn main() {
+    let Some(shared) = kura_testutil::shared_dir() else {
+        return;
+    };
+    let v = shared.join("vulndata");
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("vuln.db");
+    let paths = ["pypa", "go", "rustsec", "alpine-secdb"].map(|d| v.join(d));
+
+    let t = Instant::now();
+    let report = import_paths(&db_path, &paths, &ImportOptions::default()).unwrap();
+    let build = t.elapsed();
+    let size = std::fs::metadata(&db_path).unwrap().len();
+
+    let opens: Vec<Duration> = (0..50)
+        .map(|_| {
+            let t = Instant::now();
+            let db = VulnDb::open(&db_path).unwrap();
+            let e = t.elapsed();
+            drop(db);
+            e
+        })
+        .collect();
+
+    let inv = inventory(&db_path);
+    let opts = MatchOptions::default();
+    let mut findings = 0;
+    let matches: Vec<Duration> = (0..20)
+        .map(|_| {
+            let db = VulnDb::open(&db_path).unwrap();
+            let t = Instant::now();
+            let r = match_inventory(&db, &inv, &opts).unwrap();
+            let e = t.elapsed();
+            findings = r.findings.len();
+            e
+        })
+        .collect();
+
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!(
+        "| build from ../shared/vulndata ({} advisories, {} files) | {:.2} s |",
+        report.advisories,
+        report.files,
+        build.as_secs_f64()
+    );
+    println!("| DB size | {:.1} MiB |", size as f64 / (1024.0 * 1024.0));
+    println!("| open (median of 50) | {:.2} ms |", median(opens).as_secs_f64() * 1e3);
+    println!(
+        "| match {} packages, cold advisory cache (median of 20; {findings} findings) | {:.2} ms |",
+        inv.packages.len(),
+        median(matches).as_secs_f64() * 1e3
+    );
+}

@@ -1,0 +1,9 @@
+//! OSV YAML advisories (PyPA format): any text yields an advisory or an error.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = kura_vulndb::parse::parse_osv_yaml(text);
+    }
+});
