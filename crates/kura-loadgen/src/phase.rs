@@ -171,7 +171,7 @@ pub async fn run_phase(addr: &str, spec: &PhaseSpec, work: Work, pid: Option<u32
 
 /// Turn a phase that did nothing useful into an error naming it.
 pub fn require_success(addr: &str, spec: &PhaseSpec, r: &PhaseResult) -> Result<(), LoadError> {
-    if r.requests == 0 {
+    if r.requests == 0 && r.bytes == 0 {
         return Err(LoadError::PhaseFailed {
             addr: addr.to_string(),
             phase: spec.name.clone(),

@@ -206,13 +206,22 @@ pub fn detect(reference: &str) -> SourceKind {
     }
 }
 
+/// Whether a reference can only be meant as a file path.
+fn looks_like_path(r: &str) -> bool {
+    r.starts_with(['.', '/', '~'])
+        || [".tar", ".tar.gz", ".tgz"]
+            .iter()
+            .any(|ext| r.ends_with(ext))
+}
+
 /// Open an image. `reference` is a path (optionally `path:tag`), a registry reference, or
 /// either with a transport prefix; `opts.kind` overrides detection.
 pub fn open(reference: &str, opts: &OpenOptions) -> Result<Image, OciError> {
     let (forced, rest) = strip_prefix(reference);
-    let kind = opts.kind.or(forced);
-    let kind = kind.unwrap_or_else(|| detect(rest));
-    if kind == SourceKind::Registry {
+    let explicit = opts.kind.or(forced);
+    let kind = explicit.unwrap_or_else(|| detect(rest));
+    // A missing file would otherwise be reported as a malformed registry reference.
+    if kind == SourceKind::Registry && (explicit.is_some() || !looks_like_path(rest)) {
         return registry::open(rest, reference, opts);
     }
     let (path, tag) = local_path(rest).ok_or_else(|| {
@@ -255,6 +264,16 @@ mod tests {
         };
         let s = format!("{o:?}");
         assert!(!s.contains("hunter2") && s.contains("<redacted>"), "{s}");
+    }
+
+    #[test]
+    fn missing_files_are_reported_as_missing_not_as_bad_references() {
+        for r in ["./nope.tar", "/nonexistent/dir", "image.tar.gz"] {
+            assert!(
+                matches!(open(r, &OpenOptions::default()), Err(OciError::Io { .. })),
+                "{r}"
+            );
+        }
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub fn write_inventory(w: &mut dyn Write, inv: &Inventory, opts: &RenderOptions)
         writeln!(
             w,
             "{}",
-            line([&r[0], &r[1], &r[2], &r[3], &r[4]]).trim_end()
+            line(r.each_ref().map(String::as_str)).trim_end()
         )?;
     }
     writeln!(w)?;

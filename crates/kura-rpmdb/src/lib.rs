@@ -17,6 +17,8 @@
 //! assert_eq!(read.packages[0].evr(), "5.2.15-2.fc38");
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 use std::fmt;
 

@@ -102,8 +102,9 @@ pub(crate) fn rehome(record: &FileRecord, from: &str, to: &str) -> FileRecord {
     let old = format!("/{from}");
     let new = format!("/{to}");
     let fix = |p: &mut String| {
+        // Only the path itself or a location inside it (`/app.jar!/lib/x.jar`).
         if let Some(rest) = p.strip_prefix(&old)
-            && (rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric()))
+            && (rest.is_empty() || rest.starts_with(['!', '/', ':', '#']))
         {
             *p = format!("{new}{rest}");
         }

@@ -362,25 +362,35 @@ pub(crate) mod tests {
 
     #[test]
     fn shaded_jar_reports_itself_from_the_manifest_table() {
-        let dep_props: &[u8] = b"groupId=com.google.guava\nartifactId=guava\nversion=31.1-jre\n";
-        let dep = "META-INF/maven/com.google.guava/guava/pom.properties";
-        for (file, manifest, want) in [
+        let dep = "META-INF/maven/org.example/lib/pom.properties";
+        for (file, props_version, manifest, want) in [
             // Only a dependency's metadata, the manifest states the jar's version: both.
             (
                 "myapp.jar",
+                "2.0",
                 "Implementation-Title: myapp\nImplementation-Version: 1.0.0\n",
-                vec![("com.google.guava:guava", "31.1-jre", false), ("myapp", "1.0.0", false)],
+                vec![("org.example:lib", "2.0", false), ("myapp", "1.0.0", false)],
             ),
-            // The manifest version is the metadata's (1.3 = 1.3.0): the metadata is the jar's own.
+            // The manifest version is the metadata's (OSGi 1.3.0 = Maven 1.3): the jar's own.
             (
                 "renamed.jar",
-                "Bundle-Version: 31.1.0-jre\n",
-                vec![("com.google.guava:guava", "31.1-jre", false)],
+                "1.3",
+                "Bundle-Version: 1.3.0\n",
+                vec![("org.example:lib", "1.3", false)],
             ),
             // No stated version: a file-name guess does not add a package beside real metadata.
-            ("other-2.0.jar", "Manifest-Version: 1.0\n", vec![("com.google.guava:guava", "31.1-jre", false)]),
+            (
+                "other-2.0.jar",
+                "1.0",
+                "Manifest-Version: 1.0\n",
+                vec![("org.example:lib", "1.0", false)],
+            ),
         ] {
-            let jar = zip_of(&[("META-INF/MANIFEST.MF", manifest.as_bytes()), (dep, dep_props)]);
+            let props = format!("groupId=org.example\nartifactId=lib\nversion={props_version}\n");
+            let jar = zip_of(&[
+                ("META-INF/MANIFEST.MF", manifest.as_bytes()),
+                (dep, props.as_bytes()),
+            ]);
             let f = run(&JavaArchive, file, &jar);
             assert_eq!(nvd(&f), triples(&want), "{file}");
         }
