@@ -12,7 +12,8 @@ fn host_status_file_reads_like_dpkg_query() {
     let Some(dpkg_query) = kura_testutil::require_tool("dpkg-query") else {
         return;
     };
-    let status = std::fs::read("/var/lib/dpkg/status").expect("dpkg-query is installed, so is its status file");
+    let status = std::fs::read("/var/lib/dpkg/status")
+        .expect("dpkg-query is installed, so is its status file");
     let out = Command::new(dpkg_query)
         .args([
             "-W",
@@ -20,20 +21,35 @@ fn host_status_file_reads_like_dpkg_query() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want: BTreeSet<Row> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (f.len() == 6 && f[0] == "installed")
-                .then(|| (f[1].into(), f[2].into(), f[3].into(), f[4].into(), f[5].into()))
+            (f.len() == 6 && f[0] == "installed").then(|| {
+                (
+                    f[1].into(),
+                    f[2].into(),
+                    f[3].into(),
+                    f[4].into(),
+                    f[5].into(),
+                )
+            })
         })
         .collect();
     assert!(!want.is_empty());
 
     let found = kura_analyzer::os::Dpkg
-        .analyze(&FileInput { path: "var/lib/dpkg/status", mode: 0o644, data: &status })
+        .analyze(&FileInput {
+            path: "var/lib/dpkg/status",
+            mode: 0o644,
+            data: &status,
+        })
         .unwrap();
     assert!(found.warnings.is_empty(), "{:?}", found.warnings);
     // dpkg-query prints the binary's own name and version where there is no Source field.
@@ -46,7 +62,9 @@ fn host_status_file_reads_like_dpkg_query() {
                 p.version.clone(),
                 p.arch.clone().unwrap_or_default(),
                 p.source_name.clone().unwrap_or_else(|| p.name.clone()),
-                p.source_version.clone().unwrap_or_else(|| p.version.clone()),
+                p.source_version
+                    .clone()
+                    .unwrap_or_else(|| p.version.clone()),
             )
         })
         .collect();

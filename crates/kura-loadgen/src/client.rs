@@ -29,7 +29,10 @@ pub struct Collected {
 impl Conn {
     /// A connection to `addr` (`host:port`), opened on first use.
     pub fn new(addr: &str) -> Conn {
-        Conn { addr: addr.to_string(), sender: None }
+        Conn {
+            addr: addr.to_string(),
+            sender: None,
+        }
     }
 
     /// Registry address.
@@ -39,7 +42,10 @@ impl Conn {
 
     async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, LoadError> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let connect_err = |source| LoadError::Connect { addr: self.addr.clone(), source };
+            let connect_err = |source| LoadError::Connect {
+                addr: self.addr.clone(),
+                source,
+            };
             let stream = TcpStream::connect(&self.addr).await.map_err(connect_err)?;
             stream.set_nodelay(true).map_err(connect_err)?;
             let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -75,19 +81,30 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<Response<Incoming>, LoadError> {
-        let mut builder = Request::builder().method(method.clone()).uri(path).header("host", &self.addr);
+        let mut builder = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header("host", &self.addr);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
         let req = builder
             .body(Full::new(body))
-            .map_err(|source| LoadError::Request { path: path.to_string(), source })?;
+            .map_err(|source| LoadError::Request {
+                path: path.to_string(),
+                source,
+            })?;
         let addr = self.addr.clone();
         let sender = self.sender().await?;
         let result = sender.send_request(req).await;
         result.map_err(|source| {
             self.sender = None;
-            LoadError::Http { addr, method: method.to_string(), path: path.to_string(), source }
+            LoadError::Http {
+                addr,
+                method: method.to_string(),
+                path: path.to_string(),
+                source,
+            }
         })
     }
 
@@ -111,7 +128,11 @@ impl Conn {
                 source,
             }
         })?;
-        Ok(Collected { status, headers: parts.headers, body: body.to_bytes() })
+        Ok(Collected {
+            status,
+            headers: parts.headers,
+            body: body.to_bytes(),
+        })
     }
 
     /// Read a response body to its end, or until `stop`, calling `on_bytes` per frame; returns

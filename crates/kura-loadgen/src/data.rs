@@ -22,7 +22,10 @@ impl Blob {
     /// Wrap content, computing its digest.
     pub fn new(bytes: Vec<u8>) -> Blob {
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-        Blob { digest, bytes: Bytes::from(bytes) }
+        Blob {
+            digest,
+            bytes: Bytes::from(bytes),
+        }
     }
 
     /// Incompressible pseudo-random content of `len` bytes, fixed by `seed` (splitmix64), so
@@ -56,9 +59,7 @@ pub fn config_blob() -> Blob {
 /// Image manifest number `index` over `config` and `layers`; the index goes into an annotation so
 /// each tag resolves to a distinct digest, as tags of one repository do in practice.
 pub fn manifest(index: usize, config: &Blob, layers: &[Blob]) -> Blob {
-    let descriptor = |media_type: &str, b: &Blob| {
-        serde_json::json!({"mediaType": media_type, "digest": b.digest, "size": b.bytes.len()})
-    };
+    let descriptor = |media_type: &str, b: &Blob| serde_json::json!({"mediaType": media_type, "digest": b.digest, "size": b.bytes.len()});
     let json = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,

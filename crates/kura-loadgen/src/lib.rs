@@ -91,7 +91,9 @@ pub enum LoadError {
         got: String,
     },
     /// A whole phase produced no successful request.
-    #[error("phase {phase} on {addr}: no request succeeded in {duration:?} ({errors} errors; first: {first_error})")]
+    #[error(
+        "phase {phase} on {addr}: no request succeeded in {duration:?} ({errors} errors; first: {first_error})"
+    )]
     PhaseFailed {
         /// Registry address.
         addr: String,

@@ -34,8 +34,9 @@ pub fn path_and_query(location: &str) -> Result<String, LocationError> {
     if location.is_empty() || !location.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(LocationError::NotText);
     }
-    let rest = if let Some(after) =
-        location.strip_prefix("http://").or_else(|| location.strip_prefix("https://"))
+    let rest = if let Some(after) = location
+        .strip_prefix("http://")
+        .or_else(|| location.strip_prefix("https://"))
     {
         match after.find('/') {
             Some(slash) if slash > 0 => after.get(slash..).unwrap_or_default(),
@@ -66,8 +67,14 @@ mod tests {
     fn location_forms_table() {
         let cases: &[(&str, Result<&str, ()>)] = &[
             ("/v2/a/blobs/uploads/123", Ok("/v2/a/blobs/uploads/123")),
-            ("/v2/a/blobs/uploads/1?_state=x", Ok("/v2/a/blobs/uploads/1?_state=x")),
-            ("http://127.0.0.1:5000/v2/a/blobs/uploads/1?s=2", Ok("/v2/a/blobs/uploads/1?s=2")),
+            (
+                "/v2/a/blobs/uploads/1?_state=x",
+                Ok("/v2/a/blobs/uploads/1?_state=x"),
+            ),
+            (
+                "http://127.0.0.1:5000/v2/a/blobs/uploads/1?s=2",
+                Ok("/v2/a/blobs/uploads/1?s=2"),
+            ),
             ("https://reg.example/v2/x", Ok("/v2/x")),
             ("http://127.0.0.1:5000", Err(())),
             ("http:///v2/x", Err(())),
@@ -86,8 +93,14 @@ mod tests {
 
     #[test]
     fn digest_query_keeps_existing_parameters() {
-        assert_eq!(with_query("/u/1", "digest", "sha256:ab"), "/u/1?digest=sha256:ab");
-        assert_eq!(with_query("/u/1?_state=z", "digest", "sha256:ab"), "/u/1?_state=z&digest=sha256:ab");
+        assert_eq!(
+            with_query("/u/1", "digest", "sha256:ab"),
+            "/u/1?digest=sha256:ab"
+        );
+        assert_eq!(
+            with_query("/u/1?_state=z", "digest", "sha256:ab"),
+            "/u/1?_state=z&digest=sha256:ab"
+        );
     }
 
     proptest::proptest! {

@@ -79,11 +79,28 @@ fn main() -> ExitCode {
 
 fn real_main() -> Result<(), String> {
     match Cli::parse().cmd {
-        Cmd::Compare { candidate, baseline } => {
-            print!("{}", compare_markdown(&load(&candidate)?, &load(&baseline)?));
+        Cmd::Compare {
+            candidate,
+            baseline,
+        } => {
+            print!(
+                "{}",
+                compare_markdown(&load(&candidate)?, &load(&baseline)?)
+            );
             Ok(())
         }
-        Cmd::Run { name, addr, pid, out, concurrency, big_concurrency, push_concurrency, seconds: secs, warmup, push_count } => {
+        Cmd::Run {
+            name,
+            addr,
+            pid,
+            out,
+            concurrency,
+            big_concurrency,
+            push_concurrency,
+            seconds: secs,
+            warmup,
+            push_count,
+        } => {
             let opts = RunOptions {
                 concurrency,
                 big_concurrency,
@@ -93,8 +110,13 @@ fn real_main() -> Result<(), String> {
                 push_count,
                 ..RunOptions::default()
             };
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-            let report = rt.block_on(kura_loadgen::run(&name, &addr, pid, &opts)).map_err(|e| e.to_string())?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let report = rt
+                .block_on(kura_loadgen::run(&name, &addr, pid, &opts))
+                .map_err(|e| e.to_string())?;
             let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
             fs_err::write(&out, json + "\n").map_err(|e| e.to_string())?;
             for p in &report.phases {

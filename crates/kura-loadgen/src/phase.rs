@@ -23,7 +23,8 @@ pub enum Work {
     ManifestHead(Arc<Vec<(String, usize)>>),
     /// `GET` each blob path in turn, expecting the given lengths.
     BlobGet(Arc<Vec<(String, usize)>>),
-    /// Push each blob of the pool once (monolithic `POST` + `PUT`) into the repository.
+    /// Push each blob of the pool once (monolithic `POST` + `PUT`) into the repository; the
+    /// phase lasts until the pool is exhausted.
     Push {
         /// Repository name.
         repo: Arc<str>,
@@ -109,7 +110,7 @@ pub async fn run_phase(addr: &str, spec: &PhaseSpec, work: Work, pid: Option<u32
         next: AtomicUsize::new(0),
         first_error: Mutex::new(None),
         measure_start: begin + spec.warmup,
-        end: begin + spec.warmup + spec.duration,
+        end: begin + spec.warmup + window(spec, &work),
     });
     let cpu_probe = pid.map(|pid| {
         let at = shared.measure_start;
@@ -121,7 +122,9 @@ pub async fn run_phase(addr: &str, spec: &PhaseSpec, work: Work, pid: Option<u32
     let mut tasks = Vec::with_capacity(spec.concurrency);
     for w in 0..spec.concurrency {
         let (shared, work, addr) = (shared.clone(), work.clone(), addr.to_string());
-        tasks.push(tokio::spawn(async move { worker(w, &addr, &work, &shared).await }));
+        tasks.push(tokio::spawn(async move {
+            worker(w, &addr, &work, &shared).await
+        }));
     }
     let mut latencies: Vec<u32> = Vec::new();
     let mut last_done = shared.measure_start;
@@ -140,8 +143,15 @@ pub async fn run_phase(addr: &str, spec: &PhaseSpec, work: Work, pid: Option<u32
     };
     let cpu_end = pid.and_then(|p| crate::procfs::cpu_seconds(p).ok());
     // A push phase ends early when its pool is exhausted; pulls always run to the deadline.
-    let window_end = if matches!(work, Work::Push { .. }) { last_done.min(shared.end) } else { shared.end };
-    let seconds = window_end.saturating_duration_since(shared.measure_start).as_secs_f64().max(1e-9);
+    let window_end = if matches!(work, Work::Push { .. }) {
+        last_done.min(shared.end)
+    } else {
+        shared.end
+    };
+    let seconds = window_end
+        .saturating_duration_since(shared.measure_start)
+        .as_secs_f64()
+        .max(1e-9);
     latencies.sort_unstable();
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -169,6 +179,15 @@ pub async fn run_phase(addr: &str, spec: &PhaseSpec, work: Work, pid: Option<u32
     }
 }
 
+/// A push phase is bounded by its pool, so every run moves the same bytes; its duration only
+/// caps it (at 12× the window, at least a minute) so it still stops on a stalled server.
+fn window(spec: &PhaseSpec, work: &Work) -> Duration {
+    match work {
+        Work::Push { .. } => (spec.duration * 12).max(Duration::from_secs(60)),
+        _ => spec.duration,
+    }
+}
+
 /// Turn a phase that did nothing useful into an error naming it.
 pub fn require_success(addr: &str, spec: &PhaseSpec, r: &PhaseResult) -> Result<(), LoadError> {
     if r.requests == 0 && r.bytes == 0 {
@@ -177,7 +196,10 @@ pub fn require_success(addr: &str, spec: &PhaseSpec, r: &PhaseResult) -> Result<
             phase: spec.name.clone(),
             duration: spec.duration,
             errors: r.errors,
-            first_error: r.first_error.clone().unwrap_or_else(|| "none recorded".into()),
+            first_error: r
+                .first_error
+                .clone()
+                .unwrap_or_else(|| "none recorded".into()),
         });
     }
     Ok(())
@@ -235,8 +257,17 @@ async fn manifest(
     i: usize,
     method: Method,
 ) -> Result<bool, LoadError> {
-    let Some((path, len)) = pick(paths, i) else { return Ok(false) };
-    let r = conn.exchange(method.clone(), path, &[("accept", MANIFEST_MEDIA_TYPE)], Bytes::new()).await?;
+    let Some((path, len)) = pick(paths, i) else {
+        return Ok(false);
+    };
+    let r = conn
+        .exchange(
+            method.clone(),
+            path,
+            &[("accept", MANIFEST_MEDIA_TYPE)],
+            Bytes::new(),
+        )
+        .await?;
     if r.status != 200 {
         return Err(status_error(conn, &method, path, 200, &r.status, &r.body));
     }
@@ -257,7 +288,9 @@ async fn blob_get(
     i: usize,
     shared: &Shared,
 ) -> Result<bool, LoadError> {
-    let Some((path, len)) = pick(paths, i) else { return Ok(false) };
+    let Some((path, len)) = pick(paths, i) else {
+        return Ok(false);
+    };
     let resp = conn.send(Method::GET, path, &[], Bytes::new()).await?;
     let status = resp.status().as_u16();
     if status != 200 {
@@ -283,14 +316,22 @@ async fn blob_get(
     Ok(complete)
 }
 
-fn status_error(conn: &Conn, method: &Method, path: &str, expected: u16, got: &u16, body: &[u8]) -> LoadError {
+fn status_error(
+    conn: &Conn,
+    method: &Method,
+    path: &str,
+    expected: u16,
+    got: &u16,
+    body: &[u8],
+) -> LoadError {
     LoadError::Status {
         addr: conn.addr().to_string(),
         method: method.to_string(),
         path: path.to_string(),
         expected,
         got: *got,
-        body: String::from_utf8_lossy(body.get(..body.len().min(300)).unwrap_or_default()).into_owned(),
+        body: String::from_utf8_lossy(body.get(..body.len().min(300)).unwrap_or_default())
+            .into_owned(),
     }
 }
 
@@ -298,30 +339,83 @@ fn status_error(conn: &Conn, method: &Method, path: &str, expected: u16, got: &u
 /// with the whole content (distribution-spec "Pushing a blob monolithically", POST then PUT).
 pub async fn push_blob(conn: &mut Conn, repo: &str, blob: &Blob) -> Result<(), LoadError> {
     let post_path = format!("/v2/{repo}/blobs/uploads/");
-    let r = conn.exchange(Method::POST, &post_path, &[("content-length", "0")], Bytes::new()).await?;
+    let r = conn
+        .exchange(
+            Method::POST,
+            &post_path,
+            &[("content-length", "0")],
+            Bytes::new(),
+        )
+        .await?;
     if r.status != 202 {
-        return Err(status_error(conn, &Method::POST, &post_path, 202, &r.status, &r.body));
+        return Err(status_error(
+            conn,
+            &Method::POST,
+            &post_path,
+            202,
+            &r.status,
+            &r.body,
+        ));
     }
-    let loc_err = |problem| LoadError::Location { addr: conn.addr().to_string(), path: post_path.clone(), problem };
-    let raw = r.headers.get("location").ok_or_else(|| loc_err(location::LocationError::Missing))?;
-    let raw = raw.to_str().map_err(|_| loc_err(location::LocationError::NotText))?;
-    let put_path = location::with_query(&location::path_and_query(raw).map_err(loc_err)?, "digest", &blob.digest);
+    let loc_err = |problem| LoadError::Location {
+        addr: conn.addr().to_string(),
+        path: post_path.clone(),
+        problem,
+    };
+    let raw = r
+        .headers
+        .get("location")
+        .ok_or_else(|| loc_err(location::LocationError::Missing))?;
+    let raw = raw
+        .to_str()
+        .map_err(|_| loc_err(location::LocationError::NotText))?;
+    let put_path = location::with_query(
+        &location::path_and_query(raw).map_err(loc_err)?,
+        "digest",
+        &blob.digest,
+    );
     let len = blob.bytes.len().to_string();
-    let headers = [("content-type", "application/octet-stream"), ("content-length", len.as_str())];
-    let r = conn.exchange(Method::PUT, &put_path, &headers, blob.bytes.clone()).await?;
+    let headers = [
+        ("content-type", "application/octet-stream"),
+        ("content-length", len.as_str()),
+    ];
+    let r = conn
+        .exchange(Method::PUT, &put_path, &headers, blob.bytes.clone())
+        .await?;
     if r.status != 201 {
-        return Err(status_error(conn, &Method::PUT, &put_path, 201, &r.status, &r.body));
+        return Err(status_error(
+            conn,
+            &Method::PUT,
+            &put_path,
+            201,
+            &r.status,
+            &r.body,
+        ));
     }
     Ok(())
 }
 
 /// `PUT /v2/<repo>/manifests/<reference>` (distribution-spec "Pushing manifests").
-pub async fn push_manifest(conn: &mut Conn, repo: &str, reference: &str, manifest: &Blob) -> Result<(), LoadError> {
+pub async fn push_manifest(
+    conn: &mut Conn,
+    repo: &str,
+    reference: &str,
+    manifest: &Blob,
+) -> Result<(), LoadError> {
     let path = format!("/v2/{repo}/manifests/{reference}");
     let headers = [("content-type", MANIFEST_MEDIA_TYPE)];
-    let r = conn.exchange(Method::PUT, &path, &headers, manifest.bytes.clone()).await?;
+    let r = conn
+        .exchange(Method::PUT, &path, &headers, manifest.bytes.clone())
+        .await?;
     if r.status != 201 {
-        return Err(status_error(conn, &Method::PUT, &path, 201, &r.status, &r.body));
+        return Err(status_error(
+            conn,
+            &Method::PUT,
+            &path,
+            201,
+            &r.status,
+            &r.body,
+        ));
     }
     Ok(())
 }

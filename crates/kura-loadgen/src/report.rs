@@ -32,17 +32,45 @@ enum Better {
 }
 
 fn ratio_cell(cand: f64, base: f64) -> String {
-    if base > 0.0 && cand.is_finite() { format!("{:.2}×", cand / base) } else { "n/a".into() }
+    if base > 0.0 && cand.is_finite() {
+        format!("{:.2}×", cand / base)
+    } else {
+        "n/a".into()
+    }
 }
 
-fn row(out: &mut String, metric: &str, cand: f64, base: f64, better: Better, target: Option<f64>, unit: &str) {
+fn row(
+    out: &mut String,
+    metric: &str,
+    cand: f64,
+    base: f64,
+    better: Better,
+    target: Option<f64>,
+    unit: &str,
+) {
     let verdict = match (target, better) {
         (None, _) => String::new(),
         (Some(_), _) if base <= 0.0 => "n/a".into(),
-        (Some(t), Better::Higher) => if cand / base >= t { format!("met (≥ {t}×)") } else { format!("missed (≥ {t}×)") },
-        (Some(t), Better::Lower) => if cand / base < t { format!("met (< {t}×)") } else { format!("missed (< {t}×)") },
+        (Some(t), Better::Higher) => {
+            if cand / base >= t {
+                format!("met (≥ {t}×)")
+            } else {
+                format!("missed (≥ {t}×)")
+            }
+        }
+        (Some(t), Better::Lower) => {
+            if cand / base < t {
+                format!("met (< {t}×)")
+            } else {
+                format!("missed (< {t}×)")
+            }
+        }
     };
-    let _ = writeln!(out, "| {metric} | {cand:.1} {unit} | {base:.1} {unit} | {} | {verdict} |", ratio_cell(cand, base));
+    let _ = writeln!(
+        out,
+        "| {metric} | {cand:.1} {unit} | {base:.1} {unit} | {} | {verdict} |",
+        ratio_cell(cand, base)
+    );
 }
 
 /// Markdown table of `candidate` against `baseline`, with ratios candidate ÷ baseline and the
@@ -53,25 +81,80 @@ pub fn compare_markdown(candidate: &RunReport, baseline: &RunReport) -> String {
     let _ = writeln!(out, "| metric | {c} | {b} | {c} ÷ {b} | target |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for cp in &candidate.phases {
-        let Some(bp) = baseline.phases.iter().find(|p| p.name == cp.name) else { continue };
+        let Some(bp) = baseline.phases.iter().find(|p| p.name == cp.name) else {
+            continue;
+        };
         let conc = cp.concurrency;
         if cp.name.starts_with("manifest") {
-            row(&mut out, &format!("{} req/s ({conc} conns)", cp.name), cp.requests_per_sec, bp.requests_per_sec, Better::Higher, Some(2.0), "");
-            row(&mut out, &format!("{} p99 latency", cp.name), cp.p99_ms, bp.p99_ms, Better::Lower, Some(1.0), "ms");
+            row(
+                &mut out,
+                &format!("{} req/s ({conc} conns)", cp.name),
+                cp.requests_per_sec,
+                bp.requests_per_sec,
+                Better::Higher,
+                Some(2.0),
+                "",
+            );
+            row(
+                &mut out,
+                &format!("{} p99 latency", cp.name),
+                cp.p99_ms,
+                bp.p99_ms,
+                Better::Lower,
+                Some(1.0),
+                "ms",
+            );
         } else {
-            row(&mut out, &format!("{} throughput ({conc} conns)", cp.name), cp.mb_per_sec, bp.mb_per_sec, Better::Higher, Some(1.0), "MB/s");
-            row(&mut out, &format!("{} p99 latency", cp.name), cp.p99_ms, bp.p99_ms, Better::Lower, None, "ms");
+            row(
+                &mut out,
+                &format!("{} throughput ({conc} conns)", cp.name),
+                cp.mb_per_sec,
+                bp.mb_per_sec,
+                Better::Higher,
+                Some(1.0),
+                "MB/s",
+            );
+            row(
+                &mut out,
+                &format!("{} p99 latency", cp.name),
+                cp.p99_ms,
+                bp.p99_ms,
+                Better::Lower,
+                None,
+                "ms",
+            );
         }
         if let (Some(cc), Some(bc)) = (cp.server_cpu_s, bp.server_cpu_s) {
-            row(&mut out, &format!("{} server CPU", cp.name), cc, bc, Better::Lower, None, "s");
+            row(
+                &mut out,
+                &format!("{} server CPU", cp.name),
+                cc,
+                bc,
+                Better::Lower,
+                None,
+                "s",
+            );
         }
     }
     let peak = |r: &RunReport| r.memory_at_end.map(|m| m.peak_rss_kib as f64 / 1024.0);
     if let (Some(cm), Some(bm)) = (peak(candidate), peak(baseline)) {
-        row(&mut out, "peak memory (VmHWM)", cm, bm, Better::Lower, Some(1.0), "MiB");
+        row(
+            &mut out,
+            "peak memory (VmHWM)",
+            cm,
+            bm,
+            Better::Lower,
+            Some(1.0),
+            "MiB",
+        );
     }
     let errors = |r: &RunReport| r.phases.iter().map(|p| p.errors).sum::<u64>();
-    let _ = writeln!(out, "\nErrors during phases: {c} {}, {b} {}.", errors(candidate), errors(baseline));
+    let _ = writeln!(
+        out,
+        "\nErrors during phases: {c} {}, {b} {}.",
+        errors(candidate),
+        errors(baseline)
+    );
     out
 }
 
@@ -94,23 +177,43 @@ mod tests {
             options: RunOptions::default(),
             seed_seconds: 1.0,
             memory_after_seed: None,
-            memory_at_end: Some(Memory { peak_rss_kib: peak, rss_kib: peak }),
+            memory_at_end: Some(Memory {
+                peak_rss_kib: peak,
+                rss_kib: peak,
+            }),
             phases: vec![phase("manifest GET"), phase("blob GET 1 MiB")],
         }
     }
 
     #[test]
     fn comparison_reports_ratios_and_target_verdicts() {
-        let md = compare_markdown(&report("kura", 3000.0, 2.0, 900.0, 2048), &report("dist", 1000.0, 4.0, 1000.0, 4096));
-        assert!(md.contains("| manifest GET req/s (64 conns) | 3000.0  | 1000.0  | 3.00× | met (≥ 2×) |"), "{md}");
-        assert!(md.contains("| manifest GET p99 latency | 2.0 ms | 4.0 ms | 0.50× | met (< 1×) |"), "{md}");
+        let md = compare_markdown(
+            &report("kura", 3000.0, 2.0, 900.0, 2048),
+            &report("dist", 1000.0, 4.0, 1000.0, 4096),
+        );
+        assert!(
+            md.contains(
+                "| manifest GET req/s (64 conns) | 3000.0  | 1000.0  | 3.00× | met (≥ 2×) |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| manifest GET p99 latency | 2.0 ms | 4.0 ms | 0.50× | met (< 1×) |"),
+            "{md}"
+        );
         assert!(md.contains("| blob GET 1 MiB throughput (64 conns) | 900.0 MB/s | 1000.0 MB/s | 0.90× | missed (≥ 1×) |"), "{md}");
-        assert!(md.contains("| peak memory (VmHWM) | 2.0 MiB | 4.0 MiB | 0.50× | met (< 1×) |"), "{md}");
+        assert!(
+            md.contains("| peak memory (VmHWM) | 2.0 MiB | 4.0 MiB | 0.50× | met (< 1×) |"),
+            "{md}"
+        );
     }
 
     #[test]
     fn comparison_with_zero_baseline_says_not_applicable() {
-        let md = compare_markdown(&report("kura", 1.0, 1.0, 1.0, 1), &report("dist", 0.0, 0.0, 0.0, 0));
+        let md = compare_markdown(
+            &report("kura", 1.0, 1.0, 1.0, 1),
+            &report("dist", 0.0, 0.0, 0.0, 0),
+        );
         assert!(md.contains("| n/a | n/a |"), "{md}");
     }
 }

@@ -68,7 +68,12 @@ struct Seeded {
 
 /// Seed the registry at `addr`, run every phase, and collect the report. `pid` is the server
 /// process, for CPU time and peak memory.
-pub async fn run(name: &str, addr: &str, pid: Option<u32>, opts: &RunOptions) -> Result<RunReport, LoadError> {
+pub async fn run(
+    name: &str,
+    addr: &str,
+    pid: Option<u32>,
+    opts: &RunOptions,
+) -> Result<RunReport, LoadError> {
     let seed_start = Instant::now();
     let seeded = seed(addr, opts).await?;
     let seed_seconds = seed_start.elapsed().as_secs_f64();
@@ -80,16 +85,34 @@ pub async fn run(name: &str, addr: &str, pid: Option<u32>, opts: &RunOptions) ->
         warmup,
         duration: opts.duration,
     };
-    let push_pool: Arc<Vec<Blob>> =
-        Arc::new((0..opts.push_count).map(|i| Blob::random(0x5055_5348_0000 + i as u64, opts.push_size)).collect());
+    let push_pool: Arc<Vec<Blob>> = Arc::new(
+        (0..opts.push_count)
+            .map(|i| Blob::random(0x5055_5348_0000 + i as u64, opts.push_size))
+            .collect(),
+    );
     let plan = [
-        (spec("manifest GET", opts.concurrency, opts.warmup), Work::ManifestGet(Arc::new(seeded.manifests.clone()))),
-        (spec("manifest HEAD", opts.concurrency, opts.warmup), Work::ManifestHead(Arc::new(seeded.manifests))),
-        (spec("blob GET 1 MiB", opts.concurrency, opts.warmup), Work::BlobGet(Arc::new(seeded.small))),
-        (spec("blob GET 100 MiB", opts.big_concurrency, opts.warmup), Work::BlobGet(Arc::new(seeded.big))),
+        (
+            spec("manifest GET", opts.concurrency, opts.warmup),
+            Work::ManifestGet(Arc::new(seeded.manifests.clone())),
+        ),
+        (
+            spec("manifest HEAD", opts.concurrency, opts.warmup),
+            Work::ManifestHead(Arc::new(seeded.manifests)),
+        ),
+        (
+            spec("blob GET 1 MiB", opts.concurrency, opts.warmup),
+            Work::BlobGet(Arc::new(seeded.small)),
+        ),
+        (
+            spec("blob GET 100 MiB", opts.big_concurrency, opts.warmup),
+            Work::BlobGet(Arc::new(seeded.big)),
+        ),
         (
             spec("blob push", opts.push_concurrency, Duration::ZERO),
-            Work::Push { repo: Arc::from(opts.repo.as_str()), pool: push_pool },
+            Work::Push {
+                repo: Arc::from(opts.repo.as_str()),
+                pool: push_pool,
+            },
         ),
     ];
     let mut phases = Vec::new();
@@ -110,7 +133,8 @@ pub async fn run(name: &str, addr: &str, pid: Option<u32>, opts: &RunOptions) ->
 }
 
 fn read_memory(pid: Option<u32>) -> Result<Option<crate::procfs::Memory>, LoadError> {
-    pid.map(|pid| crate::procfs::memory(pid).map_err(|source| LoadError::Proc { pid, source })).transpose()
+    pid.map(|pid| crate::procfs::memory(pid).map_err(|source| LoadError::Proc { pid, source }))
+        .transpose()
 }
 
 /// Push the config, small and big blobs, then one manifest per tag; verify one of each by digest.
@@ -118,9 +142,14 @@ async fn seed(addr: &str, opts: &RunOptions) -> Result<Seeded, LoadError> {
     let mut conn = Conn::new(addr);
     let repo = opts.repo.as_str();
     let config = data::config_blob();
-    let small: Vec<Blob> = (0..opts.small_blobs).map(|i| Blob::random(0x534D_0000 + i as u64, opts.small_size)).collect();
+    let small: Vec<Blob> = (0..opts.small_blobs)
+        .map(|i| Blob::random(0x534D_0000 + i as u64, opts.small_size))
+        .collect();
     let big = Blob::random(0x4249_4700, opts.big_size);
-    for b in std::iter::once(&config).chain(&small).chain(std::iter::once(&big)) {
+    for b in std::iter::once(&config)
+        .chain(&small)
+        .chain(std::iter::once(&big))
+    {
         phase::push_blob(&mut conn, repo, b).await?;
     }
     let mut manifests = Vec::with_capacity(opts.tags);
@@ -135,17 +164,35 @@ async fn seed(addr: &str, opts: &RunOptions) -> Result<Seeded, LoadError> {
     }
     verify(&mut conn, &blob_path(&big), &big.digest).await?;
     if opts.tags > 0 {
-        verify(&mut conn, &format!("/v2/{repo}/manifests/{}", data::manifest(0, &config, &small).digest), &data::manifest(0, &config, &small).digest).await?;
+        verify(
+            &mut conn,
+            &format!(
+                "/v2/{repo}/manifests/{}",
+                data::manifest(0, &config, &small).digest
+            ),
+            &data::manifest(0, &config, &small).digest,
+        )
+        .await?;
     }
     Ok(Seeded {
         manifests,
-        small: small.iter().map(|b| (blob_path(b), b.bytes.len())).collect(),
+        small: small
+            .iter()
+            .map(|b| (blob_path(b), b.bytes.len()))
+            .collect(),
         big: vec![(blob_path(&big), big.bytes.len())],
     })
 }
 
 async fn verify(conn: &mut Conn, path: &str, digest: &str) -> Result<(), LoadError> {
-    let r = conn.exchange(Method::GET, path, &[("accept", data::MANIFEST_MEDIA_TYPE)], Bytes::new()).await?;
+    let r = conn
+        .exchange(
+            Method::GET,
+            path,
+            &[("accept", data::MANIFEST_MEDIA_TYPE)],
+            Bytes::new(),
+        )
+        .await?;
     let got = format!("sha256:{}", hex::encode(Sha256::digest(&r.body)));
     if r.status != 200 || got != digest {
         return Err(LoadError::Mismatch {

@@ -45,15 +45,24 @@ fn start() -> Option<Distribution> {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(rest) = line.split("listening on ").nth(1) {
-                let addr: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"')
+                    .collect();
                 if let Some(tx) = tx.take() {
                     let _ = tx.send(addr);
                 }
             }
         }
     });
-    let mut reg = Distribution { child, addr: String::new(), _dir: dir };
-    reg.addr = rx.recv_timeout(Duration::from_secs(20)).expect("docker-registry did not report its address");
+    let mut reg = Distribution {
+        child,
+        addr: String::new(),
+        _dir: dir,
+    };
+    reg.addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("docker-registry did not report its address");
     Some(reg)
 }
 
@@ -64,7 +73,7 @@ fn tiny() -> RunOptions {
         big_concurrency: 2,
         push_concurrency: 2,
         warmup: Duration::from_millis(100),
-        duration: Duration::from_millis(400),
+        duration: Duration::from_secs(1),
         tags: 3,
         small_blobs: 2,
         small_size: 4096,
@@ -77,12 +86,29 @@ fn tiny() -> RunOptions {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_run_seeds_and_measures_every_phase_without_errors() {
     let Some(reg) = start() else { return };
-    let report = run("distribution", &reg.addr, Some(reg.child.id()), &tiny()).await.expect("run");
+    let report = run("distribution", &reg.addr, Some(reg.child.id()), &tiny())
+        .await
+        .expect("run");
     let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["manifest GET", "manifest HEAD", "blob GET 1 MiB", "blob GET 100 MiB", "blob push"]);
+    assert_eq!(
+        names,
+        [
+            "manifest GET",
+            "manifest HEAD",
+            "blob GET 1 MiB",
+            "blob GET 100 MiB",
+            "blob push"
+        ]
+    );
     for p in &report.phases {
         assert_eq!(p.errors, 0, "{}: {:?}", p.name, p.first_error);
-        assert!(p.requests > 0, "{} completed nothing", p.name);
+        // Blob phases may cut their only request at the deadline on a loaded machine; bytes
+        // still flowed.
+        assert!(
+            p.requests > 0 || (p.name.starts_with("blob GET") && p.bytes > 0),
+            "{} moved nothing",
+            p.name
+        );
         assert!(p.p99_ms >= p.p50_ms && p.max_ms >= p.p99_ms, "{p:?}");
         assert!(p.server_cpu_s.is_some(), "{}: no server CPU", p.name);
     }
@@ -90,7 +116,10 @@ async fn full_run_seeds_and_measures_every_phase_without_errors() {
     assert_eq!(push.requests, 4, "each pooled blob is pushed exactly once");
     assert_eq!(push.bytes, 4 * 64 * 1024);
     let mem = report.memory_at_end.expect("memory read from /proc");
-    assert!(mem.peak_rss_kib >= mem.rss_kib && mem.rss_kib > 0, "{mem:?}");
+    assert!(
+        mem.peak_rss_kib >= mem.rss_kib && mem.rss_kib > 0,
+        "{mem:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,6 +134,11 @@ async fn phase_against_missing_manifest_fails_naming_status() {
     let paths = Arc::new(vec![("/v2/loadgen/none/manifests/absent".to_string(), 10)]);
     let result = run_phase(&reg.addr, &spec, Work::ManifestGet(paths), None).await;
     assert!(result.errors > 0);
-    let err = require_success(&reg.addr, &spec, &result).expect_err("a phase of 404s must fail").to_string();
-    assert!(err.contains("manifest GET") && err.contains("got 404"), "{err}");
+    let err = require_success(&reg.addr, &spec, &result)
+        .expect_err("a phase of 404s must fail")
+        .to_string();
+    assert!(
+        err.contains("manifest GET") && err.contains("got 404"),
+        "{err}"
+    );
 }

@@ -116,30 +116,27 @@ fn match_package(
     let mut seen_rows = BTreeSet::new();
     for (eco, name) in &lookups {
         for row in db.lookup(eco, name)? {
-            let adv = match cache.get(&row.advisory) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = Rc::new(db.advisory(row.advisory)?);
-                    cache.insert(row.advisory, a.clone());
-                    a
+            // Evaluate first: only advisories that apply are read from the DB.
+            let fixed = if row.affected.status == AffectedStatus::NotAffected {
+                None
+            } else {
+                match range::evaluate(&row.affected, scheme, &installed) {
+                    Ok(range::Hit::Affected { fixed }) => Some(fixed),
+                    Ok(range::Hit::Miss) => continue,
+                    Err(range::RangeError(msg)) => {
+                        let adv = load(db, cache, row.advisory)?;
+                        warnings.push(format!(
+                            "{}: advisory {} not evaluated: {msg}",
+                            pkg.purl, adv.advisory.id
+                        ));
+                        continue;
+                    }
                 }
             };
-            if row.affected.status == AffectedStatus::NotAffected {
+            let adv = load(db, cache, row.advisory)?;
+            let Some(fixed) = fixed else {
                 not_affected.insert(adv.advisory.id.clone());
                 not_affected.extend(adv.advisory.aliases.iter().cloned());
-                continue;
-            }
-            let hit = match range::evaluate(&row.affected, scheme, &installed) {
-                Ok(h) => h,
-                Err(range::RangeError(msg)) => {
-                    warnings.push(format!(
-                        "{}: advisory {} not evaluated: {msg}",
-                        pkg.purl, adv.advisory.id
-                    ));
-                    continue;
-                }
-            };
-            let range::Hit::Affected { fixed } = hit else {
                 continue;
             };
             // The same advisory may list a package twice (binary and source name equal).
@@ -156,6 +153,19 @@ fn match_package(
         }
     }
     Ok(merge(inv, pkg, scheme, hits, &not_affected))
+}
+
+fn load(
+    db: &VulnDb,
+    cache: &mut HashMap<i64, Rc<StoredAdvisory>>,
+    rid: i64,
+) -> Result<Rc<StoredAdvisory>, MatchError> {
+    if let Some(a) = cache.get(&rid) {
+        return Ok(a.clone());
+    }
+    let a = Rc::new(db.advisory(rid)?);
+    cache.insert(rid, a.clone());
+    Ok(a)
 }
 
 /// Union advisories sharing any ID or alias; one finding per group.

@@ -179,6 +179,8 @@ pub enum ReportError {
 }
 
 /// Write an inventory (an SBOM) in `fmt`. SARIF is refused: it carries results, not components.
+///
+/// Writers issue many small writes; pass a buffered `w` (`BufWriter`) when it is a file or pipe.
 pub fn write_inventory(
     w: &mut dyn Write,
     inv: &Inventory,
@@ -199,7 +201,7 @@ pub fn write_inventory(
 }
 
 /// Write a scan report in `fmt`. SPDX 2.3 has no vulnerability fields, so `spdx` writes the
-/// report's inventory as an SBOM.
+/// report's inventory as an SBOM. As for [`write_inventory`], `w` should be buffered.
 pub fn write_report(
     w: &mut dyn Write,
     report: &ScanReport,

@@ -151,11 +151,7 @@ pub fn write_inventory(w: &mut dyn Write, inv: &Inventory, opts: &RenderOptions)
     };
     writeln!(w, "{}", paint.paint(BOLD, line(header).trim_end()))?;
     for r in &rows {
-        writeln!(
-            w,
-            "{}",
-            line(r.each_ref().map(String::as_str)).trim_end()
-        )?;
+        writeln!(w, "{}", line(r.each_ref().map(String::as_str)).trim_end())?;
     }
     writeln!(w)?;
     writeln!(

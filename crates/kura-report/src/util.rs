@@ -340,12 +340,20 @@ mod tests {
             ..Target::default()
         };
         for (target, want) in [
-            (t("registry", "alpine:3.19", &[], true), Some(format!("pkg:oci/alpine@{digest}?tag=3.19"))),
+            (
+                t("registry", "alpine:3.19", &[], true),
+                Some(format!("pkg:oci/alpine@{digest}?tag=3.19")),
+            ),
             (
                 t("registry", "localhost:5000/team/App", &[], true),
-                Some(format!("pkg:oci/app@{digest}?repository_url=localhost:5000%2Fteam%2Fapp")),
+                Some(format!(
+                    "pkg:oci/app@{digest}?repository_url=localhost:5000%2Fteam%2Fapp"
+                )),
             ),
-            (t("docker-archive", "./app.tar", &["app:1"], true), Some(format!("pkg:oci/app@{digest}?tag=1"))),
+            (
+                t("docker-archive", "./app.tar", &["app:1"], true),
+                Some(format!("pkg:oci/app@{digest}?tag=1")),
+            ),
             (t("docker-archive", "./app.tar", &[], true), None),
             (t("registry", "alpine:3.19", &[], false), None),
             (t("registry", "bad name!", &[], true), None),
@@ -378,7 +386,10 @@ mod tests {
         };
         let refs = package_refs(&inv);
         let key = "pkg:npm/a@1?path=/app/package-lock.json";
-        assert_eq!(refs, [key.to_string(), format!("{key}#2"), format!("{key}#3")]);
+        assert_eq!(
+            refs,
+            [key.to_string(), format!("{key}#2"), format!("{key}#3")]
+        );
         assert_eq!(ref_by_key(&inv, &refs).get(key).copied(), Some(key));
     }
 

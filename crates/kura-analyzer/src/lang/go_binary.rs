@@ -345,6 +345,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn section_headers_stripped_falls_back_to_segment_scan() {
+        let sec = inline_section("go1.21.5", &framed(MODINFO));
+        let (mut file, _) = elf64(
+            &[(".text", b"\x90\x90"), (".go.buildinfo", &sec)],
+            0x40_0000,
+        );
+        // Zero e_shoff and e_shnum, as `sstrip`-style tools do.
+        file[40..48].fill(0);
+        file[60..62].fill(0);
+        let f = run(&GoBinary, "usr/bin/app", &file);
+        assert_eq!(nvd(&f), expected());
+    }
+
+    #[test]
     fn elf_without_buildinfo_section_is_not_go() {
         let (file, _) = elf64(&[(".text", b"\x90\x90")], 0x1000);
         assert!(run(&GoBinary, "bin/ls", &file).packages.is_empty());

@@ -406,6 +406,68 @@ mod tests {
     }
 
     #[test]
+    fn wants_claims_exactly_the_expected_analyzer() {
+        // (path, mode, analyzers that must want it); every other language analyzer must not.
+        let table: &[(&str, u32, &[&str])] = &[
+            ("app/requirements.txt", 0o644, &["pip-requirements"]),
+            ("app/poetry.lock", 0o644, &["poetry-lock"]),
+            ("app/Pipfile.lock", 0o644, &["pipfile-lock"]),
+            ("app/uv.lock", 0o644, &["uv-lock"]),
+            ("app/package-lock.json", 0o644, &["npm-lock"]),
+            ("app/node_modules/.package-lock.json", 0o644, &["npm-lock"]),
+            (
+                "app/node_modules/express/package.json",
+                0o644,
+                &["node-package-json"],
+            ),
+            ("app/package.json", 0o644, &[]),
+            ("app/yarn.lock", 0o644, &["yarn-lock"]),
+            ("app/pnpm-lock.yaml", 0o644, &["pnpm-lock"]),
+            ("src/Cargo.lock", 0o644, &["cargo-lock"]),
+            ("src/Cargo.toml", 0o644, &[]),
+            ("src/go.mod", 0o644, &["go-mod"]),
+            ("src/go.sum", 0o644, &[]),
+            ("usr/local/bin/app", 0o755, &["rust-binary", "go-binary"]),
+            ("usr/local/bin/app", 0o644, &[]),
+            ("opt/app.jar", 0o644, &["java-archive"]),
+            ("opt/APP.WAR", 0o644, &["java-archive"]),
+            (
+                "opt/app.jar",
+                0o755,
+                &["java-archive", "rust-binary", "go-binary"],
+            ),
+            ("app/gradle.lockfile", 0o644, &["gradle-lockfile"]),
+            ("app/pom.xml", 0o644, &["maven-pom"]),
+            (
+                "usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+                0o644,
+                &["ruby-gemspec"],
+            ),
+            ("app/Gemfile.lock", 0o644, &["gemfile-lock"]),
+            ("app/composer.lock", 0o644, &["composer-lock"]),
+            (
+                "app/vendor/composer/installed.json",
+                0o644,
+                &["composer-installed"],
+            ),
+            ("app/MyApp.deps.json", 0o644, &["dotnet-deps"]),
+            ("app/packages.lock.json", 0o644, &["nuget-lock"]),
+            ("etc/passwd", 0o644, &[]),
+        ];
+        for (path, mode, want) in table {
+            let mut got: Vec<&str> = LANG_ANALYZERS
+                .iter()
+                .filter(|a| a.wants(path, *mode, 4096))
+                .map(|a| a.id())
+                .collect();
+            let mut want = want.to_vec();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{path} mode {mode:o}");
+        }
+    }
+
+    #[test]
     fn lang_ids_are_registered_in_analyzers() {
         for a in LANG_ANALYZERS {
             assert!(

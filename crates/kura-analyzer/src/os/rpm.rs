@@ -258,6 +258,25 @@ mod tests {
     }
 
     #[test]
+    fn damaged_record_is_a_warning_naming_the_file() {
+        let mut db = kura_rpmdb::ndb::build(&[
+            blob("bash", None, Some("x86_64"), None, None),
+            blob("zlib", None, Some("x86_64"), None, None),
+        ]);
+        // Break the first blob's head magic; the second package must still be read.
+        db[4096] = b'X';
+        let f = run("var/lib/rpm/Packages.db", &db).unwrap();
+        assert_eq!(f.packages.len(), 1);
+        assert_eq!(f.packages[0].name, "zlib");
+        assert_eq!(f.warnings.len(), 1);
+        assert!(
+            f.warnings[0].starts_with("/var/lib/rpm/Packages.db: ndb at byte 4096"),
+            "{:?}",
+            f.warnings
+        );
+    }
+
+    #[test]
     fn unknown_database_is_malformed_and_names_the_file() {
         let err = run("var/lib/rpm/Packages", b"garbage").unwrap_err();
         assert!(err.to_string().contains("var/lib/rpm/Packages"), "{err}");
