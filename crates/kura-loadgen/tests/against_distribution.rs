@@ -31,7 +31,7 @@ fn start() -> Option<Distribution> {
         "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n",
         dir.path().join("data").display()
     );
-    std::fs::write(&config, yaml).expect("write config");
+    fs_err::write(&config, yaml).expect("write config");
     let mut child = Command::new(bin)
         .arg("serve")
         .arg(&config)
