@@ -272,10 +272,11 @@ fn finding(
         group.iter().find_map(|h| f(&h.adv.advisory))
     };
     let mut references: Vec<String> = Vec::new();
+    let mut seen_refs: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut sources: Vec<String> = Vec::new();
     for h in group {
         for r in &h.adv.advisory.references {
-            if !references.contains(r) {
+            if seen_refs.insert(r) {
                 references.push(r.clone());
             }
         }

@@ -37,12 +37,18 @@ pub fn evaluate(a: &Affected, scheme: Scheme, installed: &Version) -> Result<Hit
         RangeScheme::Ecosystem | RangeScheme::Semver => osv_events(&a.events, scheme, installed)?,
     };
     if hit == Hit::Miss && !a.versions.is_empty() {
-        // OSV `versions`: an explicit enumeration; equality under the scheme's ordering.
-        let listed = a
-            .versions
-            .iter()
-            .filter_map(|v| Version::parse(scheme, v).ok())
-            .any(|v| v == *installed);
+        // OSV `versions`: an explicit enumeration. Where ranges exist the list is derived from
+        // them (OSV tooling enumerates released versions inside the ranges), so the exact
+        // spelling suffices; a list standing alone is compared under the scheme's ordering
+        // (`1.0` = `1.0.0` in PEP 440).
+        let text = installed.as_str();
+        let listed = a.versions.iter().any(|v| v == text)
+            || (a.events.is_empty()
+                && a
+                    .versions
+                    .iter()
+                    .filter_map(|v| Version::parse(scheme, v).ok())
+                    .any(|v| v == *installed));
         if listed {
             hit = Hit::Affected { fixed: None };
         }

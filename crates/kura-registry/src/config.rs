@@ -94,7 +94,7 @@ pub struct GcConfig {
 }
 
 /// Audit settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
     /// Delete entries older than this many days (a checkpoint keeps the chain verifiable).
@@ -146,12 +146,6 @@ impl Default for Limits {
 impl Default for GcConfig {
     fn default() -> Self {
         GcConfig { interval_secs: 0, grace_secs: 3600, upload_expiry_secs: 24 * 3600 }
-    }
-}
-
-impl Default for AuditConfig {
-    fn default() -> Self {
-        AuditConfig { retention_days: None }
     }
 }
 

@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn range_header_table() {
-        let cases: &[(&str, u64, Result<Option<(u64, u64)>, ()>)] = &[
+        type Case = (&'static str, u64, Result<Option<(u64, u64)>, ()>);
+        let cases: &[Case] = &[
             ("bytes=0-9", 100, Ok(Some((0, 9)))),
             ("bytes=10-", 100, Ok(Some((10, 99)))),
             ("bytes=-10", 100, Ok(Some((90, 99)))),

@@ -54,7 +54,7 @@ fn descriptor(v: &Value, what: &str) -> Result<(Digest, Option<String>, bool), O
         .ok_or_else(|| invalid(format!("{what} has no digest")))?
         .parse::<Digest>()
         .map_err(|e| invalid(format!("{what}: {e}")))?;
-    if !obj.get("size").is_some_and(|s| s.as_i64().is_some_and(|n| n >= 0)) {
+    if obj.get("size").is_none_or(|s| s.as_i64().is_none_or(|n| n < 0)) {
         return Err(invalid(format!("{what} has no valid size")));
     }
     let media_type = obj.get("mediaType").and_then(Value::as_str).map(str::to_owned);
