@@ -9,6 +9,8 @@
 # binaries) and a one-layer image of N tiny files, then reports:
 #   floor      gzip -dc of every layer blob to /dev/null, one after another, and in parallel
 #              over all cores (kura walks layers in parallel, so both are shown)
+# Each figure is given as wall time and as CPU time (user + sys): on a shared machine wall
+# times swing with the load, CPU times much less.
 #   cold       kura with an empty layer cache (includes digest and diff_id verification)
 #   warm       kura again with the cache filled (layers are not opened)
 #   tiny       peak RSS scanning the tiny-files image without cache
@@ -26,61 +28,64 @@ bin=$target/release/examples/scan_bench
 [ -f "$work/image/layers.txt" ] || "$bin" gen-image "$work/image"
 [ -f "$work/tiny/layers.txt" ] || "$bin" gen-tiny "$work/tiny" "$tiny_count"
 
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
+# timed OUT CMD... : runs CMD under /usr/bin/time; sets T_WALL_MS, T_CPU_MS (user+sys of the
+# command and its children) and T_RSS_KB; the command's stdout goes to OUT.
+timed() {
+    local out=$1; shift
+    local stats
+    stats=$( { /usr/bin/time -f 'TIME %e %U %S %M' "$@" > "$out"; } 2>&1 )
+    echo "$stats" | grep -v '^TIME' >&2 || true
+    read -r T_WALL_MS T_CPU_MS T_RSS_KB < <(echo "$stats" | awk '/^TIME/ { printf "%d %d %d\n", $2 * 1000, ($3 + $4) * 1000, $5 }')
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+layers=$work/image/layers.txt
 # Warm the page cache so every run reads the blobs from memory alike.
-cat $(cat "$work/image/layers.txt") > /dev/null
+cat $(cat "$layers") > /dev/null
 
-t0=$(now)
-while read -r blob; do gzip -dc "$blob" > /dev/null; done < "$work/image/layers.txt"
-t1=$(now)
-floor_seq=$(ms "$t0" "$t1")
-
-t0=$(now)
-xargs -P "$(nproc)" -n 1 sh -c 'gzip -dc "$0" > /dev/null' < "$work/image/layers.txt"
-t1=$(now)
-floor_par=$(ms "$t0" "$t1")
-
-run() { # run LABEL ARGS... → prints wall ms and peak RSS KiB
-    local out
-    out=$( { /usr/bin/time -f 'RSS %M' "$bin" scan "$@" > "$work/last.json"; } 2>&1 )
-    echo "$out" | grep -v '^RSS' >&2 || true
-    echo "$out" | awk '/^RSS/ { print $2 }'
-}
+timed /dev/null sh -c 'while read -r b; do gzip -dc "$b" > /dev/null; done < "$0"' "$layers"
+floor_seq=$T_WALL_MS; floor_cpu=$T_CPU_MS
+timed /dev/null sh -c 'xargs -P "$(nproc)" -n 1 sh -c '\''gzip -dc "$0" > /dev/null'\'' < "$0"' "$layers"
+floor_par=$T_WALL_MS
 
 rm -rf "$work/cache"
-t0=$(now); cold_rss=$(run "$work/image" --cache "$work/cache"); t1=$(now)
-cold=$(ms "$t0" "$t1"); cold_json=$(cat "$work/last.json")
+timed "$work/cold.json" "$bin" scan "$work/image" --cache "$work/cache"
+cold=$T_WALL_MS; cold_cpu=$T_CPU_MS; cold_rss=$T_RSS_KB
 
-warm=999999
-for _ in 1 2 3; do
-    t0=$(now); warm_rss=$(run "$work/image" --cache "$work/cache"); t1=$(now)
-    w=$(ms "$t0" "$t1"); [ "$w" -lt "$warm" ] && warm=$w
+warm=999999; warm_cpu=999999
+for _ in 1 2 3 4 5; do
+    timed "$work/warm.json" "$bin" scan "$work/image" --cache "$work/cache"
+    [ "$T_WALL_MS" -lt "$warm" ] && warm=$T_WALL_MS
+    [ "$T_CPU_MS" -lt "$warm_cpu" ] && warm_cpu=$T_CPU_MS
+    warm_rss=$T_RSS_KB
 done
-warm_json=$(cat "$work/last.json")
 
-t0=$(now); nocache_rss=$(run "$work/image" --no-cache); t1=$(now)
-nocache=$(ms "$t0" "$t1")
+timed "$work/nocache.json" "$bin" scan "$work/image" --no-cache
+nocache=$T_WALL_MS; nocache_cpu=$T_CPU_MS; nocache_rss=$T_RSS_KB
 
-t0=$(now); tiny_rss=$(run "$work/tiny" --no-cache); t1=$(now)
-tiny=$(ms "$t0" "$t1"); tiny_json=$(cat "$work/last.json")
+tiny_layers=$work/tiny/layers.txt
+cat $(cat "$tiny_layers") > /dev/null
+timed /dev/null sh -c 'while read -r b; do gzip -dc "$b" > /dev/null; done < "$0"' "$tiny_layers"
+tiny_floor=$T_WALL_MS; tiny_floor_cpu=$T_CPU_MS
+timed "$work/tiny.json" "$bin" scan "$work/tiny" --no-cache
+tiny=$T_WALL_MS; tiny_cpu=$T_CPU_MS; tiny_rss=$T_RSS_KB
 
-image_bytes=$(du -cb $(cat "$work/image/layers.txt") | tail -1 | cut -f1)
-tiny_bytes=$(du -cb $(cat "$work/tiny/layers.txt") | tail -1 | cut -f1)
+image_bytes=$(du -cb $(cat "$layers") | tail -1 | cut -f1)
+tiny_bytes=$(du -cb $(cat "$tiny_layers") | tail -1 | cut -f1)
 
 cat <<REPORT
-machine: $(nproc) cores, $(uname -sr)
-image: $(wc -l < "$work/image/layers.txt") layers, $image_bytes bytes stored
-  floor (gzip -dc, sequential)   ${floor_seq} ms
-  floor (gzip -dc, $(nproc) parallel)   ${floor_par} ms
-  kura cold                       ${cold} ms   = $(ratio "$cold" "$floor_seq")x sequential floor, $(ratio "$cold" "$floor_par")x parallel floor   peak RSS ${cold_rss} KiB
-  kura --no-cache                 ${nocache} ms   = $(ratio "$nocache" "$floor_seq")x sequential floor   peak RSS ${nocache_rss} KiB
-  kura warm (best of 3)           ${warm} ms   peak RSS ${warm_rss} KiB
-  cold result: $cold_json
-  warm result: $warm_json
-tiny: $tiny_count files, $tiny_bytes bytes stored
-  kura --no-cache                 ${tiny} ms   peak RSS ${tiny_rss} KiB
-  result: $tiny_json
+machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)
+image: $(wc -l < "$layers") layers, $image_bytes bytes stored
+                                   wall ms   cpu ms   wall/floor   cpu/floor   peak RSS KiB
+  floor: gzip -dc, sequential     $floor_seq   $floor_cpu
+  floor: gzip -dc, $(nproc) in parallel  $floor_par
+  kura cold (empty cache)         $cold   $cold_cpu   $(ratio "$cold" "$floor_seq")   $(ratio "$cold_cpu" "$floor_cpu")   $cold_rss
+  kura --no-cache                 $nocache   $nocache_cpu   $(ratio "$nocache" "$floor_seq")   $(ratio "$nocache_cpu" "$floor_cpu")   $nocache_rss
+  kura warm (best of 5)           $warm   $warm_cpu   -   -   $warm_rss
+  cold: $(cat "$work/cold.json")
+  warm: $(cat "$work/warm.json")
+tiny: $(wc -l < "$tiny_layers") layer, $tiny_bytes bytes stored
+  floor: gzip -dc                 $tiny_floor   $tiny_floor_cpu
+  kura --no-cache                 $tiny   $tiny_cpu   $(ratio "$tiny" "$tiny_floor")   $(ratio "$tiny_cpu" "$tiny_floor_cpu")   $tiny_rss
+  result: $(cat "$work/tiny.json")
 REPORT

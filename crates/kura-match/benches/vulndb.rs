@@ -48,24 +48,25 @@ fn package(eco: Ecosystem, name: &str, version: &str, source: Option<&str>) -> P
 /// 2,000 packages: names that have advisories (with a version taken from one of their range
 /// events, so some match and some do not) plus names that have none, as a real image has.
 fn inventory(db_path: &std::path::Path) -> Inventory {
-    let conn = rusqlite::Connection::open_with_flags(
-        db_path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let mut stmt = conn
         .prepare(
             "SELECT eco, package, min(events) FROM affected
              WHERE eco IN ('PyPI', 'Go', 'crates.io', 'Alpine:v3.11')
-             GROUP BY eco, package ORDER BY random() LIMIT ?1",
+             GROUP BY eco, package ORDER BY eco, package",
         )
         .unwrap();
     let known = PACKAGES * 3 / 4;
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([known as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let all: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    // A deterministic spread over every ecosystem, so runs are comparable.
+    let stride = (all.len() / known).max(1);
+    let rows = all.into_iter().step_by(stride).take(known);
     let mut packages = Vec::new();
     for (eco, name, events) in rows {
         // Events are stored as `tag=value` items; pick the last value as the installed version.
@@ -81,7 +82,9 @@ fn inventory(db_path: &std::path::Path) -> Inventory {
             "Go" => (Ecosystem::Go, format!("v{version}")),
             "crates.io" => (
                 Ecosystem::Cargo,
-                version.trim_start_matches(['>', '=', '^', '~', ' ', '<']).to_string(),
+                version
+                    .trim_start_matches(['>', '=', '^', '~', ' ', '<'])
+                    .to_string(),
             ),
             _ => (Ecosystem::Apk, version),
         };
@@ -90,7 +93,12 @@ fn inventory(db_path: &std::path::Path) -> Inventory {
     }
     while packages.len() < PACKAGES {
         let i = packages.len();
-        packages.push(package(Ecosystem::PyPI, &format!("no-advisories-{i}"), "1.0", None));
+        packages.push(package(
+            Ecosystem::PyPI,
+            &format!("no-advisories-{i}"),
+            "1.0",
+            None,
+        ));
     }
     Inventory {
         os: Some(OsInfo {
@@ -132,7 +140,10 @@ fn main() {
     let opts = MatchOptions::default();
     let mut findings = 0;
     let mut cpu = Vec::new();
-    let matches: Vec<Duration> = (0..std::env::var("KURA_BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20))
+    let matches: Vec<Duration> = (0..std::env::var("KURA_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20))
         .map(|_| {
             let db = VulnDb::open(&db_path).unwrap();
             let t = Instant::now();
@@ -154,7 +165,10 @@ fn main() {
         build.as_secs_f64()
     );
     println!("| DB size | {:.1} MiB |", size as f64 / (1024.0 * 1024.0));
-    println!("| open (median of 50) | {:.2} ms |", median(opens).as_secs_f64() * 1e3);
+    println!(
+        "| open (median of 50) | {:.2} ms |",
+        median(opens).as_secs_f64() * 1e3
+    );
     println!(
         "| match {} packages, cold advisory cache ({} runs; {findings} findings): median wall | {:.2} ms |",
         inv.packages.len(),

@@ -119,7 +119,10 @@ mod tests {
         // 1.10 > 1.9 under PEP 440 although not as strings.
         assert_eq!(adv[0].package_name, "a");
         assert_eq!(adv[0].fixed_version, "1.10");
-        assert_eq!((adv[0].clears, adv[0].clears_critical, adv[0].clears_high), (2, 1, 1));
+        assert_eq!(
+            (adv[0].clears, adv[0].clears_critical, adv[0].clears_high),
+            (2, 1, 1)
+        );
         assert_eq!(adv[1].fixed_version, "2.1");
         assert_eq!(adv[1].clears, 3);
         assert_eq!(

@@ -120,7 +120,7 @@ fn match_package(
             let fixed = if row.affected.status == AffectedStatus::NotAffected {
                 None
             } else {
-                match range::evaluate(&row.affected, scheme, &installed) {
+                match range::evaluate_row(&row, scheme, &installed) {
                     Ok(range::Hit::Affected { fixed }) => Some(fixed),
                     Ok(range::Hit::Miss) => continue,
                     Err(range::RangeError(msg)) => {

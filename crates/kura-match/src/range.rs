@@ -6,7 +6,7 @@
 //! RustSec entries are affected unless a `patched` or `unaffected` requirement matches.
 
 use kura_version::{Scheme, Version, VersionReq};
-use kura_vulndb::{Affected, Event, RangeScheme};
+use kura_vulndb::{Affected, AffectedRow, Event, RangeScheme};
 use std::cmp::Ordering;
 
 /// Result of checking one affected entry.
@@ -32,21 +32,38 @@ fn parse(scheme: Scheme, s: &str) -> Result<Version, RangeError> {
 
 /// Evaluate `a` for `installed` (already parsed in `scheme`).
 pub fn evaluate(a: &Affected, scheme: Scheme, installed: &Version) -> Result<Hit, RangeError> {
+    evaluate_listed(a, a.versions.iter().map(String::as_str), scheme, installed)
+}
+
+/// Evaluate a looked-up row, reading its version list in stored form.
+pub fn evaluate_row(
+    row: &AffectedRow,
+    scheme: Scheme,
+    installed: &Version,
+) -> Result<Hit, RangeError> {
+    evaluate_listed(&row.affected, row.versions(), scheme, installed)
+}
+
+fn evaluate_listed<'a>(
+    a: &Affected,
+    versions: impl Iterator<Item = &'a str> + Clone,
+    scheme: Scheme,
+    installed: &Version,
+) -> Result<Hit, RangeError> {
     let mut hit = match a.scheme {
         RangeScheme::CargoReq => cargo_req(&a.events, installed)?,
         RangeScheme::Ecosystem | RangeScheme::Semver => osv_events(&a.events, scheme, installed)?,
     };
-    if hit == Hit::Miss && !a.versions.is_empty() {
+    let mut versions = versions.peekable();
+    if hit == Hit::Miss && versions.peek().is_some() {
         // OSV `versions`: an explicit enumeration. Where ranges exist the list is derived from
         // them (OSV tooling enumerates released versions inside the ranges), so the exact
         // spelling suffices; a list standing alone is compared under the scheme's ordering
         // (`1.0` = `1.0.0` in PEP 440).
         let text = installed.as_str();
-        let listed = a.versions.iter().any(|v| v == text)
+        let listed = versions.clone().any(|v| v == text)
             || (a.events.is_empty()
-                && a
-                    .versions
-                    .iter()
+                && versions
                     .filter_map(|v| Version::parse(scheme, v).ok())
                     .any(|v| v == *installed));
         if listed {
@@ -242,7 +259,10 @@ mod tests {
     #[test]
     fn events_are_sorted_before_evaluation() {
         let shuffled = entry(RangeScheme::Semver, vec![f("1.5.0"), i("1.0.0")], &[]);
-        assert_eq!(check(Scheme::Semver, &shuffled, "1.2.0"), yes(Some("1.5.0")));
+        assert_eq!(
+            check(Scheme::Semver, &shuffled, "1.2.0"),
+            yes(Some("1.5.0"))
+        );
         assert_eq!(check(Scheme::Semver, &shuffled, "0.5.0"), Hit::Miss);
     }
 

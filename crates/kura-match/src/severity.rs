@@ -27,7 +27,9 @@ pub(crate) fn rate<'a>(
     let mut distro_ratings: Vec<usize> = Vec::new();
     let push = |r: Rating, ratings: &mut Vec<Rating>| -> usize {
         if let Some(i) = ratings.iter().position(|x| {
-            x.source == r.source && x.method == r.method && x.vector == r.vector
+            x.source == r.source
+                && x.method == r.method
+                && x.vector == r.vector
                 && x.severity == r.severity
         }) {
             return i;

@@ -43,7 +43,11 @@ fn fixture() -> Option<&'static Fixture> {
         ];
         let r = import_paths(&db, &paths, &ImportOptions::default()).unwrap();
         // Every advisory file of the snapshot parses; none is silently dropped.
-        assert!(r.skipped.is_empty(), "skipped: {:?}", &r.skipped[..r.skipped.len().min(5)]);
+        assert!(
+            r.skipped.is_empty(),
+            "skipped: {:?}",
+            &r.skipped[..r.skipped.len().min(5)]
+        );
         assert!(r.advisories > 8000, "{} advisories", r.advisories);
         Some(Fixture { _dir: dir, db })
     })
@@ -100,7 +104,11 @@ fn pinned_old_pypi_packages() {
         .count();
     assert_eq!(merged, 1, "PYSEC and GHSA merged into one finding");
     assert_eq!(f.severity, Severity::High);
-    let cvss = f.ratings.iter().find(|r| r.source == "ghsa" && r.score.is_some()).unwrap();
+    let cvss = f
+        .ratings
+        .iter()
+        .find(|r| r.source == "ghsa" && r.score.is_some())
+        .unwrap();
     assert_eq!(cvss.score, Some(7.5));
     assert!(f.sources.contains(&"osv:PyPI".to_string()));
 
@@ -110,7 +118,13 @@ fn pinned_old_pypi_packages() {
     assert_eq!(d.fixed_version.as_deref(), Some("1.11.11"));
     // PYSEC-2017-9 (CVE-2017-7233) covers 1.8, 1.9 and 1.10 only.
     assert!(!has(&r, "Django", "CVE-2017-7233"));
-    assert!(r.findings.iter().filter(|f| f.package_name == "Django").count() > 10);
+    assert!(
+        r.findings
+            .iter()
+            .filter(|f| f.package_name == "Django")
+            .count()
+            > 10
+    );
     find(&r, "Jinja2", "CVE-2019-10906");
     assert!(!has(&r, "requests-toolbelt", "CVE-2018-18074"));
     let advice = r.fixes.iter().find(|a| a.package_name == "Django").unwrap();
@@ -133,23 +147,26 @@ fn cargo_lock_with_old_crates() {
     let f = find(&r, "smallvec", "RUSTSEC-2018-0003");
     assert_eq!(f.id, "CVE-2018-20991");
     assert_eq!(f.fixed_version.as_deref(), Some("0.6.3"));
-    assert_eq!(f.severity, Severity::Critical, "computed from the RustSec CVSS vector");
+    assert_eq!(
+        f.severity,
+        Severity::Critical,
+        "computed from the RustSec CVSS vector"
+    );
     let t = find(&r, "time", "RUSTSEC-2020-0071");
     assert_eq!(t.installed_version, "0.1.43");
     assert_eq!(t.fixed_version.as_deref(), Some("0.2.23"));
     assert!(
         !r.findings
             .iter()
-            .any(|f| f.installed_version == "0.2.3" && f.aliases.contains(&"RUSTSEC-2020-0071".into())),
+            .any(|f| f.installed_version == "0.2.3"
+                && f.aliases.contains(&"RUSTSEC-2020-0071".into())),
         "time 0.2.3 is listed unaffected"
     );
     let h = find(&r, "hyper", "RUSTSEC-2021-0078");
     assert_eq!(h.installed_version, "0.14.9");
-    assert!(
-        !r.findings
-            .iter()
-            .any(|f| f.installed_version == "0.14.10" && f.aliases.contains(&"RUSTSEC-2021-0078".into()))
-    );
+    assert!(!r.findings.iter().any(
+        |f| f.installed_version == "0.14.10" && f.aliases.contains(&"RUSTSEC-2021-0078".into())
+    ));
 }
 
 #[test]
@@ -179,7 +196,8 @@ fn go_modules_and_toolchain() {
         Some("0.0.0-20210520170846-37e1c6afe023")
     );
     assert!(!r.findings.iter().any(|f| {
-        f.installed_version == "v0.0.0-20210520170846-37e1c6afe023" && f.aliases.contains(&"GO-2021-0238".into())
+        f.installed_version == "v0.0.0-20210520170846-37e1c6afe023"
+            && f.aliases.contains(&"GO-2021-0238".into())
     }));
     let s = find(&r, "stdlib", "GO-2021-0159");
     assert_eq!(s.fixed_version.as_deref(), Some("1.4.3"));

@@ -96,7 +96,11 @@ fn debian_release_statuses_decide_findings() {
     assert_eq!(f.fixed_version.as_deref(), Some("3.0.11-1~deb12u1"));
     assert_eq!(f.fix_state, FixState::Fixed);
     assert_eq!(f.severity, Severity::High);
-    assert_eq!(f.severity_source.as_deref(), Some("debian"), "distro urgency kept");
+    assert_eq!(
+        f.severity_source.as_deref(),
+        Some("debian"),
+        "distro urgency kept"
+    );
     assert_eq!(f.sources, ["debian-tracker", "osv:Debian:12"]);
     assert_eq!(f.published.as_deref(), Some("2024-05-01T00:00:00Z"));
     let cvss = f.ratings.iter().find(|r| r.vector.is_some()).unwrap();
@@ -138,9 +142,19 @@ fn other_debian_releases_use_their_own_status() {
     assert!(r.fixes.is_empty());
 
     let trixie = inventory(Some(os("debian", "13")), debian_packages());
-    assert!(match_inventory(&db, &trixie, &opts).unwrap().findings.is_empty());
+    assert!(
+        match_inventory(&db, &trixie, &opts)
+            .unwrap()
+            .findings
+            .is_empty()
+    );
     let no_os = inventory(None, debian_packages());
-    assert!(match_inventory(&db, &no_os, &opts).unwrap().findings.is_empty());
+    assert!(
+        match_inventory(&db, &no_os, &opts)
+            .unwrap()
+            .findings
+            .is_empty()
+    );
 }
 
 #[test]
@@ -189,12 +203,18 @@ fn semver_ranges_with_last_affected_and_layer_attribution() {
             )
         })
         .collect();
-    assert_eq!(got, [("1.2.0", Some("1.3.1"), true), ("2.1.0", None, false)]);
+    assert_eq!(
+        got,
+        [("1.2.0", Some("1.3.1"), true), ("2.1.0", None, false)]
+    );
     let f = &r.findings[0];
     assert_eq!(f.id, "CVE-2024-4000");
     assert_eq!(f.severity, Severity::Medium, "GHSA label when no vector");
     assert_eq!(f.layer_created_by.as_deref(), Some("ADD rootfs.tar /"));
-    assert_eq!(r.findings[1].layer_created_by.as_deref(), Some("RUN install things"));
+    assert_eq!(
+        r.findings[1].layer_created_by.as_deref(),
+        Some("RUN install things")
+    );
 }
 
 #[test]

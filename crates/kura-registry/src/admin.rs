@@ -36,30 +36,55 @@ fn audit(meta: &dyn MetaStore, action: &str, target: &str, result: &str) -> Resu
 }
 
 fn valid_user_name(n: &str) -> bool {
-    !n.is_empty() && n.len() <= 64 && !n.starts_with("robot$") && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+    !n.is_empty()
+        && n.len() <= 64
+        && !n.starts_with("robot$")
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
 
 /// Create a user; fails if it exists.
-pub fn user_add(meta: &dyn MetaStore, name: &str, pass: &str, admin: bool) -> Result<(), AdminError> {
+pub fn user_add(
+    meta: &dyn MetaStore,
+    name: &str,
+    pass: &str,
+    admin: bool,
+) -> Result<(), AdminError> {
     if !valid_user_name(name) {
         return Err(AdminError::Invalid(format!("invalid user name {name:?}")));
     }
     if pass.len() < 8 {
-        return Err(AdminError::Invalid("password must have at least 8 characters".into()));
+        return Err(AdminError::Invalid(
+            "password must have at least 8 characters".into(),
+        ));
     }
     if meta.user(name)?.is_some() {
         return Err(AdminError::Invalid(format!("user {name} already exists")));
     }
-    meta.put_user(&User { name: name.into(), password_hash: password::hash(pass)?, admin, disabled: false })?;
-    audit(meta, "user-add", name, if admin { "ok: admin" } else { "ok" })?;
+    meta.put_user(&User {
+        name: name.into(),
+        password_hash: password::hash(pass)?,
+        admin,
+        disabled: false,
+    })?;
+    audit(
+        meta,
+        "user-add",
+        name,
+        if admin { "ok: admin" } else { "ok" },
+    )?;
     Ok(())
 }
 
 /// Change a password.
 pub fn user_passwd(meta: &dyn MetaStore, name: &str, pass: &str) -> Result<(), AdminError> {
-    let mut u = meta.user(name)?.ok_or_else(|| AdminError::NotFound(format!("user {name}")))?;
+    let mut u = meta
+        .user(name)?
+        .ok_or_else(|| AdminError::NotFound(format!("user {name}")))?;
     if pass.len() < 8 {
-        return Err(AdminError::Invalid("password must have at least 8 characters".into()));
+        return Err(AdminError::Invalid(
+            "password must have at least 8 characters".into(),
+        ));
     }
     u.password_hash = password::hash(pass)?;
     meta.put_user(&u)?;
@@ -69,17 +94,31 @@ pub fn user_passwd(meta: &dyn MetaStore, name: &str, pass: &str) -> Result<(), A
 
 /// Disable or re-enable a user.
 pub fn user_disable(meta: &dyn MetaStore, name: &str, disabled: bool) -> Result<(), AdminError> {
-    let mut u = meta.user(name)?.ok_or_else(|| AdminError::NotFound(format!("user {name}")))?;
+    let mut u = meta
+        .user(name)?
+        .ok_or_else(|| AdminError::NotFound(format!("user {name}")))?;
     u.disabled = disabled;
     meta.put_user(&u)?;
-    audit(meta, if disabled { "user-disable" } else { "user-enable" }, name, "ok")?;
+    audit(
+        meta,
+        if disabled {
+            "user-disable"
+        } else {
+            "user-enable"
+        },
+        name,
+        "ok",
+    )?;
     Ok(())
 }
 
 /// Create or update a project.
 pub fn project_set(meta: &dyn MetaStore, p: &Project) -> Result<(), AdminError> {
     if crate::names::RepoName::parse(&p.name).is_none() || p.name.contains('/') {
-        return Err(AdminError::Invalid(format!("invalid project name {:?}", p.name)));
+        return Err(AdminError::Invalid(format!(
+            "invalid project name {:?}",
+            p.name
+        )));
     }
     meta.put_project(p)?;
     let detail = format!(
@@ -91,7 +130,12 @@ pub fn project_set(meta: &dyn MetaStore, p: &Project) -> Result<(), AdminError> 
 }
 
 /// Set or remove a member's role.
-pub fn member_set(meta: &dyn MetaStore, project: &str, user: &str, role: Option<Role>) -> Result<(), AdminError> {
+pub fn member_set(
+    meta: &dyn MetaStore,
+    project: &str,
+    user: &str,
+    role: Option<Role>,
+) -> Result<(), AdminError> {
     if meta.project(project)?.is_none() {
         return Err(AdminError::NotFound(format!("project {project}")));
     }
@@ -99,7 +143,12 @@ pub fn member_set(meta: &dyn MetaStore, project: &str, user: &str, role: Option<
         return Err(AdminError::NotFound(format!("user {user}")));
     }
     meta.set_member(project, user, role)?;
-    audit(meta, "member", &format!("{project}/{user}"), &format!("ok: {}", role.map(Role::as_str).unwrap_or("removed")))?;
+    audit(
+        meta,
+        "member",
+        &format!("{project}/{user}"),
+        &format!("ok: {}", role.map(Role::as_str).unwrap_or("removed")),
+    )?;
     Ok(())
 }
 
@@ -114,12 +163,18 @@ pub fn robot_add(
     if meta.project(project)?.is_none() {
         return Err(AdminError::NotFound(format!("project {project}")));
     }
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+    {
         return Err(AdminError::Invalid(format!("invalid robot name {name:?}")));
     }
     for a in actions {
         if !["pull", "push", "delete"].contains(&a.as_str()) {
-            return Err(AdminError::Invalid(format!("unknown action {a:?} (pull, push, delete)")));
+            return Err(AdminError::Invalid(format!(
+                "unknown action {a:?} (pull, push, delete)"
+            )));
         }
     }
     let full = format!("robot${project}+{name}");
@@ -132,6 +187,11 @@ pub fn robot_add(
         expires_at,
         disabled: false,
     })?;
-    audit(meta, "robot-add", &full, &format!("ok: {}", actions.join(",")))?;
+    audit(
+        meta,
+        "robot-add",
+        &full,
+        &format!("ok: {}", actions.join(",")),
+    )?;
     Ok((full, secret))
 }

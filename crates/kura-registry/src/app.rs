@@ -73,7 +73,10 @@ pub enum OpenError {
 
 /// Open the metadata database of a data directory (used by CLI admin commands too).
 pub fn open_meta(data: &std::path::Path) -> Result<Arc<dyn MetaStore>, OpenError> {
-    fs_err::create_dir_all(data).map_err(|source| OpenError::Data { path: data.to_owned(), source })?;
+    fs_err::create_dir_all(data).map_err(|source| OpenError::Data {
+        path: data.to_owned(),
+        source,
+    })?;
     Ok(Arc::new(SqliteMeta::open(&data.join("meta.db"))?))
 }
 

@@ -26,7 +26,11 @@ struct Canonical<'a> {
 
 /// The stored text of an entry, which is what the hash covers.
 pub fn canonical(seq: u64, rec: &AuditRecord) -> String {
-    serde_json::to_string(&Canonical { seq, rec: std::borrow::Cow::Borrowed(rec) }).unwrap_or_default()
+    serde_json::to_string(&Canonical {
+        seq,
+        rec: std::borrow::Cow::Borrowed(rec),
+    })
+    .unwrap_or_default()
 }
 
 /// Decode the stored text back into a record.
@@ -100,8 +104,15 @@ pub struct VerifyReport {
 /// Walk the whole chain from the checkpoint (or genesis) and report every break.
 pub fn verify(meta: &dyn MetaStore) -> Result<VerifyReport, MetaError> {
     let cp = meta.audit_checkpoint()?;
-    let (mut prev_seq, mut prev_hash) = cp.map(|c| (c.seq, c.hash)).unwrap_or((0, GENESIS.to_owned()));
-    let mut report = VerifyReport { checked: 0, first: None, last: None, problems: Vec::new() };
+    let (mut prev_seq, mut prev_hash) = cp
+        .map(|c| (c.seq, c.hash))
+        .unwrap_or((0, GENESIS.to_owned()));
+    let mut report = VerifyReport {
+        checked: 0,
+        first: None,
+        last: None,
+        problems: Vec::new(),
+    };
     let mut after = 0;
     loop {
         let batch = meta.audit_entries(after, 10_000)?;
@@ -116,9 +127,15 @@ pub fn verify(meta: &dyn MetaStore) -> Result<VerifyReport, MetaError> {
                 report.problems.push(ChainError::Modified { seq: e.seq });
             }
             if e.seq != prev_seq + 1 {
-                report.problems.push(ChainError::Gap { after: prev_seq, seq: e.seq });
+                report.problems.push(ChainError::Gap {
+                    after: prev_seq,
+                    seq: e.seq,
+                });
             } else if e.prev_hash != prev_hash {
-                report.problems.push(ChainError::Broken { seq: e.seq, prev_seq });
+                report.problems.push(ChainError::Broken {
+                    seq: e.seq,
+                    prev_seq,
+                });
             }
             prev_seq = e.seq;
             prev_hash = e.hash.clone();
@@ -127,9 +144,14 @@ pub fn verify(meta: &dyn MetaStore) -> Result<VerifyReport, MetaError> {
     }
     if let Some(head) = meta.audit_head()? {
         if head.seq > prev_seq {
-            report.problems.push(ChainError::Truncated { last: prev_seq, head: head.seq });
+            report.problems.push(ChainError::Truncated {
+                last: prev_seq,
+                head: head.seq,
+            });
         } else if head.seq == prev_seq && head.hash != prev_hash {
-            report.problems.push(ChainError::HeadMismatch { seq: prev_seq });
+            report
+                .problems
+                .push(ChainError::HeadMismatch { seq: prev_seq });
         }
     }
     Ok(report)
@@ -145,7 +167,12 @@ pub enum ExportFormat {
 }
 
 /// Write every entry with `seq > after` to `out`; returns how many.
-pub fn export(meta: &dyn MetaStore, after: u64, fmt: ExportFormat, out: &mut dyn Write) -> Result<u64, ExportError> {
+pub fn export(
+    meta: &dyn MetaStore,
+    after: u64,
+    fmt: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
     let host = hostname();
     let mut n = 0;
     let mut after = after;
@@ -186,12 +213,25 @@ pub fn syslog_line(e: &AuditEntry, host: &str) -> String {
     let sev = if r.result == "ok" { 5 } else { 4 };
     let pri = 13 * 8 + sev;
     // RFC 5424 §6.3.3: escape `"`, `\` and `]` inside PARAM-VALUE.
-    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace(']', "\\]");
-    let msgid: String = r.action.chars().filter(|c| c.is_ascii_graphic()).take(32).collect();
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace(']', "\\]")
+    };
+    let msgid: String = r
+        .action
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(32)
+        .collect();
     format!(
         "<{pri}>1 {} {host} kura - {} [kura@32473 seq=\"{}\" actor=\"{}\" src=\"{}\" repo=\"{}\" ref=\"{}\" digest=\"{}\" result=\"{}\" hash=\"{}\"] {} {} {}",
         r.time,
-        if msgid.is_empty() { "-".to_owned() } else { msgid },
+        if msgid.is_empty() {
+            "-".to_owned()
+        } else {
+            msgid
+        },
         e.seq,
         esc(&r.actor),
         esc(&r.source),

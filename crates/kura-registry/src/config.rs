@@ -145,7 +145,11 @@ impl Default for Limits {
 
 impl Default for GcConfig {
     fn default() -> Self {
-        GcConfig { interval_secs: 0, grace_secs: 3600, upload_expiry_secs: 24 * 3600 }
+        GcConfig {
+            interval_secs: 0,
+            grace_secs: 3600,
+            upload_expiry_secs: 24 * 3600,
+        }
     }
 }
 
@@ -170,7 +174,10 @@ impl Config {
     /// Load a TOML file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = fs_err::read_to_string(path)?;
-        Config::parse(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
+        Config::parse(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Parse TOML text.
@@ -187,7 +194,8 @@ mod tests {
     fn unknown_keys_are_rejected_with_their_name() {
         let err = Config::parse("listen = \"x\"\n[auth]\ntoken_tll_secs = 3\n").unwrap_err();
         assert!(err.to_string().contains("token_tll_secs"), "{err}");
-        let ok = Config::parse("listen = \"0.0.0.0:5000\"\n[limits]\nmax_manifest_bytes = 10\n").unwrap();
+        let ok = Config::parse("listen = \"0.0.0.0:5000\"\n[limits]\nmax_manifest_bytes = 10\n")
+            .unwrap();
         assert_eq!(ok.limits.max_manifest_bytes, 10);
         assert!(ok.auth.token);
     }

@@ -96,9 +96,11 @@ impl FromStr for Digest {
         // Grammar (image-spec descriptor.md): algorithm-component [a-z0-9]+ joined by [+._-],
         // encoded [a-zA-Z0-9=_-]+.
         let algo_ok = !algo.is_empty()
-            && algo
-                .split(['+', '.', '_', '-'])
-                .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            && algo.split(['+', '.', '_', '-']).all(|c| {
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
         let enc_ok = !enc.is_empty()
             && enc
                 .bytes()
@@ -111,10 +113,15 @@ impl FromStr for Digest {
             "sha512" => Algorithm::Sha512,
             other => return Err(DigestError::UnsupportedAlgorithm(other.to_owned())),
         };
-        if enc.len() != algo.hex_len() || !enc.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if enc.len() != algo.hex_len()
+            || !enc.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             return Err(DigestError::BadEncoding(s.to_owned()));
         }
-        Ok(Digest { algo, hex: enc.to_owned() })
+        Ok(Digest {
+            algo,
+            hex: enc.to_owned(),
+        })
     }
 }
 

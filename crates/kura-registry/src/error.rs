@@ -72,7 +72,9 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            BlobUnknown | BlobUploadUnknown | ManifestUnknown | NameUnknown => StatusCode::NOT_FOUND,
+            BlobUnknown | BlobUploadUnknown | ManifestUnknown | NameUnknown => {
+                StatusCode::NOT_FOUND
+            }
             Unauthorized => StatusCode::UNAUTHORIZED,
             Denied => StatusCode::FORBIDDEN,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -101,7 +103,12 @@ pub struct OciError {
 impl OciError {
     /// An error with the code's default status.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> OciError {
-        OciError { code, status: code.status(), message: message.into(), headers: Vec::new() }
+        OciError {
+            code,
+            status: code.status(),
+            message: message.into(),
+            headers: Vec::new(),
+        }
     }
     /// Override the status.
     pub fn with_status(mut self, status: StatusCode) -> OciError {

@@ -51,7 +51,9 @@ pub async fn run(app: &App) -> Result<GcReport, GcError> {
     }
     if let Some(days) = app.cfg.audit.retention_days {
         let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-        let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+        let fmt = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
         if let Ok(c) = cutoff.format(&fmt) {
             app.meta.audit_prune(&c)?;
         }

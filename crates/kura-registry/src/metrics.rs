@@ -4,9 +4,21 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 /// Route kinds a request is counted under.
-pub const KINDS: [&str; 9] = ["base", "manifest", "blob", "upload", "tags", "referrers", "catalog", "token", "other"];
+pub const KINDS: [&str; 9] = [
+    "base",
+    "manifest",
+    "blob",
+    "upload",
+    "tags",
+    "referrers",
+    "catalog",
+    "token",
+    "other",
+];
 const METHODS: [&str; 6] = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
@@ -39,21 +51,36 @@ impl Default for Metrics {
 }
 
 fn idx<T: PartialEq>(list: &[T], x: &T) -> usize {
-    list.iter().position(|v| v == x).unwrap_or(list.len().saturating_sub(1))
+    list.iter()
+        .position(|v| v == x)
+        .unwrap_or(list.len().saturating_sub(1))
 }
 
 impl Metrics {
     /// Record one finished request.
-    pub fn observe(&self, kind: &str, method: &str, status: u16, secs: f64, bytes_in: u64, bytes_out: u64) {
+    pub fn observe(
+        &self,
+        kind: &str,
+        method: &str,
+        status: u16,
+        secs: f64,
+        bytes_in: u64,
+        bytes_out: u64,
+    ) {
         let k = idx(&KINDS, &kind);
         let m = METHODS.iter().position(|x| *x == method);
         let c = ((status / 100) as usize).clamp(1, 5) - 1;
         if let Some(m) = m
-            && let Some(a) = self.requests.get((k * METHODS.len() + m) * CLASSES.len() + c)
+            && let Some(a) = self
+                .requests
+                .get((k * METHODS.len() + m) * CLASSES.len() + c)
         {
             a.fetch_add(1, Ordering::Relaxed);
         }
-        let b = BUCKETS.iter().position(|le| secs <= *le).unwrap_or(BUCKETS.len());
+        let b = BUCKETS
+            .iter()
+            .position(|le| secs <= *le)
+            .unwrap_or(BUCKETS.len());
         if let Some(a) = self.latency_buckets.get(k * (BUCKETS.len() + 1) + b) {
             a.fetch_add(1, Ordering::Relaxed);
         }
@@ -76,30 +103,67 @@ impl Metrics {
         for (ki, k) in KINDS.iter().enumerate() {
             for (mi, m) in METHODS.iter().enumerate() {
                 for (ci, c) in CLASSES.iter().enumerate() {
-                    let v = self.requests.get((ki * METHODS.len() + mi) * CLASSES.len() + ci).map(ld).unwrap_or(0);
+                    let v = self
+                        .requests
+                        .get((ki * METHODS.len() + mi) * CLASSES.len() + ci)
+                        .map(ld)
+                        .unwrap_or(0);
                     if v > 0 {
-                        let _ = writeln!(s, "kura_registry_requests_total{{route=\"{k}\",method=\"{m}\",status=\"{c}\"}} {v}");
+                        let _ = writeln!(
+                            s,
+                            "kura_registry_requests_total{{route=\"{k}\",method=\"{m}\",status=\"{c}\"}} {v}"
+                        );
                     }
                 }
             }
         }
-        s.push_str("# HELP kura_registry_request_duration_seconds Request latency by route kind.\n");
+        s.push_str(
+            "# HELP kura_registry_request_duration_seconds Request latency by route kind.\n",
+        );
         s.push_str("# TYPE kura_registry_request_duration_seconds histogram\n");
         for (ki, k) in KINDS.iter().enumerate() {
             let mut cum = 0;
             for (bi, le) in BUCKETS.iter().enumerate() {
-                cum += self.latency_buckets.get(ki * (BUCKETS.len() + 1) + bi).map(ld).unwrap_or(0);
-                let _ = writeln!(s, "kura_registry_request_duration_seconds_bucket{{route=\"{k}\",le=\"{le}\"}} {cum}");
+                cum += self
+                    .latency_buckets
+                    .get(ki * (BUCKETS.len() + 1) + bi)
+                    .map(ld)
+                    .unwrap_or(0);
+                let _ = writeln!(
+                    s,
+                    "kura_registry_request_duration_seconds_bucket{{route=\"{k}\",le=\"{le}\"}} {cum}"
+                );
             }
             let count = self.latency_count.get(ki).map(ld).unwrap_or(0);
             let sum = self.latency_sum_us.get(ki).map(ld).unwrap_or(0) as f64 / 1e6;
-            let _ = writeln!(s, "kura_registry_request_duration_seconds_bucket{{route=\"{k}\",le=\"+Inf\"}} {count}");
-            let _ = writeln!(s, "kura_registry_request_duration_seconds_sum{{route=\"{k}\"}} {sum}");
-            let _ = writeln!(s, "kura_registry_request_duration_seconds_count{{route=\"{k}\"}} {count}");
+            let _ = writeln!(
+                s,
+                "kura_registry_request_duration_seconds_bucket{{route=\"{k}\",le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(
+                s,
+                "kura_registry_request_duration_seconds_sum{{route=\"{k}\"}} {sum}"
+            );
+            let _ = writeln!(
+                s,
+                "kura_registry_request_duration_seconds_count{{route=\"{k}\"}} {count}"
+            );
         }
-        let _ = writeln!(s, "# HELP kura_registry_bytes_received_total Request body bytes declared by clients.\n# TYPE kura_registry_bytes_received_total counter\nkura_registry_bytes_received_total {}", ld(&self.bytes_in));
-        let _ = writeln!(s, "# HELP kura_registry_bytes_sent_total Response body bytes.\n# TYPE kura_registry_bytes_sent_total counter\nkura_registry_bytes_sent_total {}", ld(&self.bytes_out));
-        let _ = writeln!(s, "# HELP kura_registry_uploads_in_flight Upload requests streaming now.\n# TYPE kura_registry_uploads_in_flight gauge\nkura_registry_uploads_in_flight {}", ld(&self.uploads_in_flight));
+        let _ = writeln!(
+            s,
+            "# HELP kura_registry_bytes_received_total Request body bytes declared by clients.\n# TYPE kura_registry_bytes_received_total counter\nkura_registry_bytes_received_total {}",
+            ld(&self.bytes_in)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kura_registry_bytes_sent_total Response body bytes.\n# TYPE kura_registry_bytes_sent_total counter\nkura_registry_bytes_sent_total {}",
+            ld(&self.bytes_out)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kura_registry_uploads_in_flight Upload requests streaming now.\n# TYPE kura_registry_uploads_in_flight gauge\nkura_registry_uploads_in_flight {}",
+            ld(&self.uploads_in_flight)
+        );
         s
     }
 }

@@ -18,7 +18,9 @@ impl RepoName {
         if s.is_empty() || s.len() > MAX_NAME_LEN {
             return None;
         }
-        s.split('/').all(valid_component).then(|| RepoName(s.to_owned()))
+        s.split('/')
+            .all(valid_component)
+            .then(|| RepoName(s.to_owned()))
     }
     /// The name.
     pub fn as_str(&self) -> &str {
@@ -68,7 +70,8 @@ pub fn valid_tag(t: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-'))
+        && b.iter()
+            .all(|x| x.is_ascii_alphanumeric() || matches!(x, b'_' | b'.' | b'-'))
 }
 
 /// A manifest reference: a tag or a digest.
@@ -86,7 +89,11 @@ impl Reference {
         if s.contains(':') {
             return s.parse().map(Reference::Digest).map_err(RefError::Digest);
         }
-        if valid_tag(s) { Ok(Reference::Tag(s.to_owned())) } else { Err(RefError::Tag) }
+        if valid_tag(s) {
+            Ok(Reference::Tag(s.to_owned()))
+        } else {
+            Err(RefError::Tag)
+        }
     }
 }
 
@@ -133,7 +140,10 @@ pub fn parse_endpoint(rest: &str) -> Option<Endpoint<'_>> {
     if rest == "_catalog" {
         return Some(Endpoint::Catalog);
     }
-    if let Some(name) = rest.strip_suffix("/blobs/uploads/").or_else(|| rest.strip_suffix("/blobs/uploads")) {
+    if let Some(name) = rest
+        .strip_suffix("/blobs/uploads/")
+        .or_else(|| rest.strip_suffix("/blobs/uploads"))
+    {
         return Some(Endpoint::UploadStart { name });
     }
     if let Some(name) = rest.strip_suffix("/tags/list") {
@@ -142,7 +152,10 @@ pub fn parse_endpoint(rest: &str) -> Option<Endpoint<'_>> {
     let (head, last) = rest.rsplit_once('/')?;
     let (name, kind) = head.rsplit_once('/')?;
     match kind {
-        "manifests" => Some(Endpoint::Manifest { name, reference: last }),
+        "manifests" => Some(Endpoint::Manifest {
+            name,
+            reference: last,
+        }),
         "referrers" => Some(Endpoint::Referrers { name, digest: last }),
         "blobs" => Some(Endpoint::Blob { name, digest: last }),
         "uploads" => {
@@ -207,12 +220,42 @@ mod tests {
         let cases = [
             ("_catalog", Some(Catalog)),
             ("a/b/tags/list", Some(Tags { name: "a/b" })),
-            ("a/manifests/manifests/x", Some(Manifest { name: "a/manifests", reference: "x" })),
-            ("a/blobs/sha256:abc", Some(Blob { name: "a", digest: d })),
-            ("a/blobs/blobs/sha256:abc", Some(Blob { name: "a/blobs", digest: d })),
+            (
+                "a/manifests/manifests/x",
+                Some(Manifest {
+                    name: "a/manifests",
+                    reference: "x",
+                }),
+            ),
+            (
+                "a/blobs/sha256:abc",
+                Some(Blob {
+                    name: "a",
+                    digest: d,
+                }),
+            ),
+            (
+                "a/blobs/blobs/sha256:abc",
+                Some(Blob {
+                    name: "a/blobs",
+                    digest: d,
+                }),
+            ),
             ("a/b/blobs/uploads/", Some(UploadStart { name: "a/b" })),
-            ("a/b/blobs/uploads/xyz", Some(Upload { name: "a/b", id: "xyz" })),
-            ("a/referrers/sha256:abc", Some(Referrers { name: "a", digest: d })),
+            (
+                "a/b/blobs/uploads/xyz",
+                Some(Upload {
+                    name: "a/b",
+                    id: "xyz",
+                }),
+            ),
+            (
+                "a/referrers/sha256:abc",
+                Some(Referrers {
+                    name: "a",
+                    digest: d,
+                }),
+            ),
             ("a/other/x", None),
             ("x", None),
         ];

@@ -56,14 +56,21 @@ pub enum ServeError {
 
 /// Create the first admin from the environment when no user exists yet.
 pub fn bootstrap_admin(app: &App) -> Result<(), ServeError> {
-    let (Ok(user), Ok(pass)) = (std::env::var(ENV_ADMIN_USER), std::env::var(ENV_ADMIN_PASSWORD)) else {
+    let (Ok(user), Ok(pass)) = (
+        std::env::var(ENV_ADMIN_USER),
+        std::env::var(ENV_ADMIN_PASSWORD),
+    ) else {
         return Ok(());
     };
-    let users = app.meta.users().map_err(|e| ServeError::Bootstrap(e.to_string()))?;
+    let users = app
+        .meta
+        .users()
+        .map_err(|e| ServeError::Bootstrap(e.to_string()))?;
     if !users.is_empty() {
         return Ok(());
     }
-    crate::admin::user_add(app.meta.as_ref(), &user, &pass, true).map_err(|e| ServeError::Bootstrap(e.to_string()))?;
+    crate::admin::user_add(app.meta.as_ref(), &user, &pass, true)
+        .map_err(|e| ServeError::Bootstrap(e.to_string()))?;
     tracing::info!(user, "created the first admin from the environment");
     Ok(())
 }
@@ -71,7 +78,10 @@ pub fn bootstrap_admin(app: &App) -> Result<(), ServeError> {
 fn load_tls(cfg: &crate::config::TlsConfig) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let err = |path: &PathBuf, msg: String| ServeError::Tls { path: path.clone(), msg };
+    let err = |path: &PathBuf, msg: String| ServeError::Tls {
+        path: path.clone(),
+        msg,
+    };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cfg.cert)
         .map_err(|e| err(&cfg.cert, e.to_string()))?
         .collect::<Result<_, _>>()
@@ -119,16 +129,30 @@ pub async fn bind(cfg: Config) -> Result<Bound, ServeError> {
     bootstrap_admin(&app)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
-    Ok(Bound { app, listener, tls, addr })
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    Ok(Bound {
+        app,
+        listener,
+        tls,
+        addr,
+    })
 }
 
 impl Bound {
     /// Write the bound address to a file (atomically, so readers never see half of it).
     pub fn write_addr_file(&self, path: &std::path::Path) -> Result<(), ServeError> {
         let tmp = path.with_extension("tmp");
-        let err = |source| ServeError::AddrFile { path: path.to_owned(), source };
+        let err = |source| ServeError::AddrFile {
+            path: path.to_owned(),
+            source,
+        };
         fs_err::write(&tmp, self.addr.to_string()).map_err(err)?;
         fs_err::rename(&tmp, path).map_err(err)
     }
@@ -140,9 +164,15 @@ impl Bound {
 
     /// Serve until `shutdown` resolves, then stop accepting and wait for in-flight requests
     /// (at most `drain`).
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send, drain: Duration) {
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+        drain: Duration,
+    ) {
         use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-        let Bound { app, listener, tls, .. } = self;
+        let Bound {
+            app, listener, tls, ..
+        } = self;
         let router = crate::routes::router(app.clone());
         let gc_task = spawn_gc(app.clone());
         let header_timeout = Duration::from_secs(app.cfg.limits.header_timeout_secs.max(1));
@@ -162,13 +192,20 @@ impl Bound {
                 },
             };
             let _ = stream.set_nodelay(true);
-            let svc = router.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+            let svc = router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
             let tls = tls.clone();
             let mut stop = rx_stop.clone();
             tracker.spawn(async move {
                 let hyper_svc = hyper_util::service::TowerToHyperService::new(svc);
-                let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true);
+                let mut builder =
+                    hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                builder
+                    .http1()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .keep_alive(true);
                 macro_rules! drive {
                     ($io:expr) => {{
                         let conn = builder.serve_connection($io, hyper_svc);
@@ -183,10 +220,12 @@ impl Bound {
                     }};
                 }
                 match tls {
-                    Some(acc) => match tokio::time::timeout(header_timeout, acc.accept(stream)).await {
-                        Ok(Ok(s)) => drive!(TokioIo::new(s)),
-                        _ => tracing::debug!(%peer, "TLS handshake failed"),
-                    },
+                    Some(acc) => {
+                        match tokio::time::timeout(header_timeout, acc.accept(stream)).await {
+                            Ok(Ok(s)) => drive!(TokioIo::new(s)),
+                            _ => tracing::debug!(%peer, "TLS handshake failed"),
+                        }
+                    }
                     None => drive!(TokioIo::new(stream)),
                 }
             });

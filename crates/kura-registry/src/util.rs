@@ -22,6 +22,9 @@ pub fn unix_now() -> i64 {
 /// RFC 3339 UTC timestamp with milliseconds.
 pub fn rfc3339_now() -> String {
     let t = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    t.format(&fmt).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&fmt)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }

@@ -45,7 +45,9 @@ fn scan(reference: &str, rest: &[&str]) -> Result<(), Box<dyn std::error::Error>
         serde_json::to_string(&by_eco)?,
         inv.layers.len(),
         inv.warnings.len(),
-        inv.os.map(|o| format!("{} {}", o.id, o.version)).unwrap_or_default(),
+        inv.os
+            .map(|o| format!("{} {}", o.id, o.version))
+            .unwrap_or_default(),
     );
     for w in inv.warnings.iter().take(5) {
         eprintln!("warning: {w:?}");
@@ -160,8 +162,8 @@ impl Rng {
         while v.len() < n {
             let r = self.next();
             v.extend_from_slice(WORDS[(r % WORDS.len() as u64) as usize].as_bytes());
-            v.push(if r % 11 == 0 { b'\n' } else { b' ' });
-            if r % 7 == 0 {
+            v.push(if r.is_multiple_of(11) { b'\n' } else { b' ' });
+            if r.is_multiple_of(7) {
                 v.extend_from_slice(format!("{}", r % 100_000).as_bytes());
             }
         }
@@ -248,7 +250,10 @@ impl Image {
             }],
         });
         std::fs::write(self.dir.join("index.json"), serde_json::to_vec(&index)?)?;
-        std::fs::write(self.dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        std::fs::write(
+            self.dir.join("oci-layout"),
+            br#"{"imageLayoutVersion":"1.0.0"}"#,
+        )?;
         let list: String = self
             .layers
             .iter()
@@ -274,7 +279,11 @@ fn gen_image(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         l.file(&format!("usr/bin/tool{i}"), 0o755, &rng.bytes(200 * 1024))?;
     }
     for i in 0..2000 {
-        l.file(&format!("usr/share/doc/pkg{i}/copyright"), 0o644, &rng.text(20 * 1024))?;
+        l.file(
+            &format!("usr/share/doc/pkg{i}/copyright"),
+            0o644,
+            &rng.text(20 * 1024),
+        )?;
     }
     img.push(l, "ADD rootfs.tar.xz / # buildkit")?;
 
@@ -282,19 +291,33 @@ fn gen_image(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut l = img.layer()?;
     l.file("var/lib/dpkg/status", 0o644, &dpkg_status(520))?;
     for i in 0..120 {
-        l.file(&format!("usr/lib/x86_64-linux-gnu/libextra{i}.so.1"), 0o644, &rng.bytes(MIB))?;
+        l.file(
+            &format!("usr/lib/x86_64-linux-gnu/libextra{i}.so.1"),
+            0o644,
+            &rng.bytes(MIB),
+        )?;
     }
     img.push(l, "RUN apt-get install -y build-essential")?;
 
     // pip install: dist-info metadata and sources.
     let mut l = img.layer()?;
     for i in 0..200 {
-        let base = format!("usr/local/lib/python3.11/site-packages/pypkg{i}-2.{}.0.dist-info", i % 9);
-        let meta = format!("Metadata-Version: 2.1\nName: pypkg{i}\nVersion: 2.{}.0\nSummary: package {i}\nLicense: MIT\n", i % 9);
+        let base = format!(
+            "usr/local/lib/python3.11/site-packages/pypkg{i}-2.{}.0.dist-info",
+            i % 9
+        );
+        let meta = format!(
+            "Metadata-Version: 2.1\nName: pypkg{i}\nVersion: 2.{}.0\nSummary: package {i}\nLicense: MIT\n",
+            i % 9
+        );
         l.file(&format!("{base}/METADATA"), 0o644, meta.as_bytes())?;
         l.file(&format!("{base}/RECORD"), 0o644, &rng.text(4 * 1024))?;
         for j in 0..20 {
-            l.file(&format!("usr/local/lib/python3.11/site-packages/pypkg{i}/mod{j}.py"), 0o644, &rng.text(30 * 1024))?;
+            l.file(
+                &format!("usr/local/lib/python3.11/site-packages/pypkg{i}/mod{j}.py"),
+                0o644,
+                &rng.text(30 * 1024),
+            )?;
         }
     }
     img.push(l, "RUN pip install -r requirements.txt")?;
@@ -302,16 +325,32 @@ fn gen_image(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // npm install: many small package.json files and sources.
     let mut l = img.layer()?;
     for i in 0..3000 {
-        let pj = format!("{{\"name\":\"npmpkg{i}\",\"version\":\"3.{}.{}\",\"license\":\"ISC\",\"description\":\"module {i}\",\"main\":\"index.js\"}}", i % 13, i % 5);
-        l.file(&format!("app/node_modules/npmpkg{i}/package.json"), 0o644, pj.as_bytes())?;
-        l.file(&format!("app/node_modules/npmpkg{i}/index.js"), 0o644, &rng.text(50 * 1024))?;
+        let pj = format!(
+            "{{\"name\":\"npmpkg{i}\",\"version\":\"3.{}.{}\",\"license\":\"ISC\",\"description\":\"module {i}\",\"main\":\"index.js\"}}",
+            i % 13,
+            i % 5
+        );
+        l.file(
+            &format!("app/node_modules/npmpkg{i}/package.json"),
+            0o644,
+            pj.as_bytes(),
+        )?;
+        l.file(
+            &format!("app/node_modules/npmpkg{i}/index.js"),
+            0o644,
+            &rng.text(50 * 1024),
+        )?;
     }
     img.push(l, "RUN npm ci")?;
 
     // Application: large binary assets.
     let mut l = img.layer()?;
     for i in 0..4 {
-        l.file(&format!("srv/models/model{i}.bin"), 0o644, &rng.bytes(100 * MIB))?;
+        l.file(
+            &format!("srv/models/model{i}.bin"),
+            0o644,
+            &rng.bytes(100 * MIB),
+        )?;
     }
     l.file("srv/app", 0o755, &rng.bytes(30 * MIB))?;
     l.file("srv/assets.json", 0o644, &rng.text(50 * MIB))?;
@@ -324,7 +363,11 @@ fn gen_tiny(dir: &Path, count: usize) -> Result<(), Box<dyn std::error::Error>> 
     let mut img = Image::new(dir)?;
     let mut l = img.layer()?;
     for i in 0..count {
-        l.file(&format!("data/d{}/f{i}.txt", i / 1000), 0o644, format!("{i}\n").as_bytes())?;
+        l.file(
+            &format!("data/d{}/f{i}.txt", i / 1000),
+            0o644,
+            format!("{i}\n").as_bytes(),
+        )?;
     }
     img.push(l, "COPY data /data")?;
     img.finish()

@@ -116,7 +116,10 @@ impl LayerCache {
     /// changes the walk's output.
     pub fn key(diff_id: &str, analyzers: &[&dyn Analyzer], limits: &Limits) -> String {
         let mut h = Sha256::new();
-        h.update(format!("kura-layer-cache/{ENTRY_VERSION}/walker-{}\0", kura_walker::FORMAT_VERSION));
+        h.update(format!(
+            "kura-layer-cache/{ENTRY_VERSION}/walker-{}\0",
+            kura_walker::FORMAT_VERSION
+        ));
         h.update(diff_id.as_bytes());
         h.update(b"\0");
         for a in analyzers {
@@ -150,7 +153,12 @@ impl LayerCache {
     }
 
     /// Store an entry atomically.
-    pub fn put(&self, key: &str, diff_id: &str, analysis: &LayerAnalysis) -> Result<(), CacheError> {
+    pub fn put(
+        &self,
+        key: &str,
+        diff_id: &str,
+        analysis: &LayerAnalysis,
+    ) -> Result<(), CacheError> {
         let entry = Entry {
             version: ENTRY_VERSION,
             key: key.to_string(),
@@ -170,12 +178,11 @@ impl LayerCache {
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(io_err("write", tmp.path()))?;
         let dest = self.path(key);
-        tmp.persist(&dest)
-            .map_err(|e| CacheError::Io {
-                op: "rename into",
-                path: dest,
-                source: e.error,
-            })?;
+        tmp.persist(&dest).map_err(|e| CacheError::Io {
+            op: "rename into",
+            path: dest,
+            source: e.error,
+        })?;
         Ok(())
     }
 

@@ -96,7 +96,10 @@ impl std::fmt::Debug for ScanOptions {
         f.debug_struct("ScanOptions")
             .field("cache", &self.cache)
             .field("limits", &self.limits)
-            .field("analyzers", &self.analyzers.iter().map(|a| a.id()).collect::<Vec<_>>())
+            .field(
+                "analyzers",
+                &self.analyzers.iter().map(|a| a.id()).collect::<Vec<_>>(),
+            )
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -186,13 +189,16 @@ pub fn scan_layers(
     opts: &ScanOptions,
 ) -> Result<Inventory, ScanError> {
     let mut warnings = Vec::new();
-    let cache = opts.cache.as_ref().and_then(|cfg| match LayerCache::open(cfg) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            warnings.push(cache_warning(&e));
-            None
-        }
-    });
+    let cache = opts
+        .cache
+        .as_ref()
+        .and_then(|cfg| match LayerCache::open(cfg) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warnings.push(cache_warning(&e));
+                None
+            }
+        });
     emit(
         opts,
         ProgressEvent::Started {
@@ -217,8 +223,9 @@ pub fn scan_layers(
     {
         warnings.push(cache_warning(&e));
     }
-    let (os, packages, mut flat_warnings) = kura_walker::flatten(&layers, &infos);
+    let (mut os, packages, mut flat_warnings) = kura_walker::flatten(&layers, &infos);
     warnings.append(&mut flat_warnings);
+    mark_eol(&mut os);
     Ok(Inventory {
         target,
         os,
@@ -247,7 +254,13 @@ fn scan_one(
     if let (Some(c), Some(k)) = (cache, &key)
         && let Some(analysis) = c.get(k)
     {
-        emit(opts, ProgressEvent::LayerDone { index, cached: true });
+        emit(
+            opts,
+            ProgressEvent::LayerDone {
+                index,
+                cached: true,
+            },
+        );
         return Ok(Outcome {
             analysis,
             warning: None,
@@ -276,7 +289,13 @@ fn scan_one(
     };
     let stored_size = (info.size > 0).then_some(info.size);
     let walked = kura_walker::walk_layer_sized(reader, stored_size, opts.analyzers, &opts.limits);
-    emit(opts, ProgressEvent::LayerDone { index, cached: false });
+    emit(
+        opts,
+        ProgressEvent::LayerDone {
+            index,
+            cached: false,
+        },
+    );
     match walked {
         Ok(analysis) => {
             let mut warning = None;
@@ -365,11 +384,29 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Set the OS's end-of-life date and whether the scan date is past it. The EOL verdict is not
+/// cached with the layers: it changes with the date, not with the content.
+fn mark_eol(os: &mut Option<kura_types::OsInfo>) {
+    if let Some(os) = os {
+        let today = time::OffsetDateTime::now_utc().date();
+        let today = format!(
+            "{:04}-{:02}-{:02}",
+            today.year(),
+            u8::from(today.month()),
+            today.day()
+        );
+        if let Err(e) = kura_analyzer::os::apply_eol(os, &today) {
+            tracing::warn!("end-of-life check skipped: {e}");
+        }
+    }
+}
+
 /// Scan a directory (a root filesystem or a source tree). No cache: a directory has no
 /// content digest to key it by.
 pub fn scan_dir(path: &Path, kind: DirKind, opts: &ScanOptions) -> Result<Inventory, ScanError> {
     let analysis = kura_walker::walk_dir(path, opts.analyzers, &opts.limits)?;
-    let (os, packages, warnings) = kura_walker::flatten(&[analysis], &[]);
+    let (mut os, packages, warnings) = kura_walker::flatten(&[analysis], &[]);
+    mark_eol(&mut os);
     Ok(Inventory {
         target: Target {
             name: path.display().to_string(),

@@ -3,8 +3,8 @@
 use kura_analyzer::{AnalyzeError, Analyzer, FileFindings, FileInput};
 use kura_scan::cache::LayerCache;
 use kura_scan::{
-    CacheConfig, DirKind, LayerError, LayerSource, ProgressEvent, ScanError, ScanOptions,
-    scan_dir, scan_layers,
+    CacheConfig, DirKind, LayerError, LayerSource, ProgressEvent, ScanError, ScanOptions, scan_dir,
+    scan_layers,
 };
 use kura_testutil::image::{Compression, ImageBuilder};
 use kura_types::{Ecosystem, LayerInfo, Location, Package, Target};
@@ -111,7 +111,10 @@ struct FailAtEnd<'a>(&'a [u8]);
 impl Read for FailAtEnd<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.0.is_empty() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "diff_id mismatch"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "diff_id mismatch",
+            ));
         }
         self.0.read(buf)
     }
@@ -129,7 +132,10 @@ impl LayerSource for Mem {
 }
 
 fn tar(entries: &[(&str, &str)]) -> Vec<u8> {
-    let e: Vec<(&str, &[u8], u32)> = entries.iter().map(|(p, d)| (*p, d.as_bytes(), 0o644)).collect();
+    let e: Vec<(&str, &[u8], u32)> = entries
+        .iter()
+        .map(|(p, d)| (*p, d.as_bytes(), 0o644))
+        .collect();
     kura_testutil::tar_bytes(&e)
 }
 
@@ -137,7 +143,10 @@ fn names(inv: &kura_types::Inventory) -> Vec<String> {
     inv.packages
         .iter()
         .map(|p| {
-            let layer = p.location.layer_index.map_or("-".to_string(), |i| i.to_string());
+            let layer = p
+                .location
+                .layer_index
+                .map_or("-".to_string(), |i| i.to_string());
             format!("{}@{} L{layer}", p.name, p.version)
         })
         .collect()
@@ -146,9 +155,16 @@ fn names(inv: &kura_types::Inventory) -> Vec<String> {
 #[test]
 fn an_oci_layout_image_is_scanned_with_layer_attribution() {
     let built = ImageBuilder::new()
-        .layer(tar(&[("var/pkgs.txt", "base 1\n")]), Compression::Gzip, "ADD rootfs.tar /")
         .layer(
-            tar(&[("var/pkgs.txt", "base 1\ncurl 7\n"), ("app/pkgs.txt", "left 2\n")]),
+            tar(&[("var/pkgs.txt", "base 1\n")]),
+            Compression::Gzip,
+            "ADD rootfs.tar /",
+        )
+        .layer(
+            tar(&[
+                ("var/pkgs.txt", "base 1\ncurl 7\n"),
+                ("app/pkgs.txt", "left 2\n"),
+            ]),
             Compression::Zstd,
             "RUN apt-get install curl",
         )
@@ -158,10 +174,16 @@ fn an_oci_layout_image_is_scanned_with_layer_attribution() {
     let inv = kura_scan::inventory(dir.path().to_str().unwrap(), &opts(None)).unwrap();
     assert_eq!(names(&inv), ["base@1 L0", "curl@7 L1", "left@2 L1"]);
     assert_eq!(inv.layers.len(), 2);
-    assert_eq!(inv.layers[1].created_by.as_deref(), Some("RUN apt-get install curl"));
+    assert_eq!(
+        inv.layers[1].created_by.as_deref(),
+        Some("RUN apt-get install curl")
+    );
     assert_eq!(inv.target.kind, "oci-layout");
     let curl = &inv.packages[1];
-    assert_eq!(curl.location.layer_diff_id.as_ref(), Some(&inv.layers[1].diff_id));
+    assert_eq!(
+        curl.location.layer_diff_id.as_ref(),
+        Some(&inv.layers[1].diff_id)
+    );
 }
 
 #[test]
@@ -179,7 +201,10 @@ fn a_plain_directory_is_scanned_as_a_root_filesystem() {
 #[test]
 fn a_warm_cache_never_opens_a_layer() {
     let cache = tempfile::tempdir().unwrap();
-    let src = Mem::new(vec![tar(&[("a/pkgs.txt", "a 1\n")]), tar(&[("b/pkgs.txt", "b 2\n")])]);
+    let src = Mem::new(vec![
+        tar(&[("a/pkgs.txt", "a 1\n")]),
+        tar(&[("b/pkgs.txt", "b 2\n")]),
+    ]);
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
     let mut o = opts(Some(cache.path()));
@@ -188,12 +213,21 @@ fn a_warm_cache_never_opens_a_layer() {
     assert_eq!(src.opened.load(Ordering::SeqCst), 2);
     events.lock().unwrap().clear();
     let warm = src.scan(&o).unwrap();
-    assert_eq!(src.opened.load(Ordering::SeqCst), 2, "warm scan opened a layer");
+    assert_eq!(
+        src.opened.load(Ordering::SeqCst),
+        2,
+        "warm scan opened a layer"
+    );
     assert_eq!(cold, warm);
     let ev = events.lock().unwrap();
-    assert!(ev.iter().all(|e| !matches!(e, ProgressEvent::LayerStart { .. })));
+    assert!(
+        ev.iter()
+            .all(|e| !matches!(e, ProgressEvent::LayerStart { .. }))
+    );
     assert_eq!(
-        ev.iter().filter(|e| matches!(e, ProgressEvent::LayerDone { cached: true, .. })).count(),
+        ev.iter()
+            .filter(|e| matches!(e, ProgressEvent::LayerDone { cached: true, .. }))
+            .count(),
         2
     );
 }
@@ -205,7 +239,10 @@ fn the_cache_key_follows_analyzer_versions_and_limits() {
     assert_eq!(k1, LayerCache::key("sha256:aa", ANALYZERS, &l));
     assert_ne!(k1, LayerCache::key("sha256:ab", ANALYZERS, &l));
     assert_ne!(k1, LayerCache::key("sha256:aa", ANALYZERS_V2, &l));
-    let smaller = Limits { max_file_bytes: 1, ..Limits::default() };
+    let smaller = Limits {
+        max_file_bytes: 1,
+        ..Limits::default()
+    };
     assert_ne!(k1, LayerCache::key("sha256:aa", ANALYZERS, &smaller));
 
     // A bumped analyzer version re-reads the layer.
@@ -227,12 +264,19 @@ fn a_damaged_cache_entry_is_a_miss_and_is_removed() {
     let cache = LayerCache::open(&CacheConfig::at(dir.path())).unwrap();
     let key = LayerCache::key("sha256:aa", ANALYZERS, &Limits::default());
     let path = dir.path().join(format!("{key}.json"));
-    for junk in [&b"{\"version\":1,\"key\""[..], b"", b"not json", b"{\"version\":1,\"key\":\"other\",\"diff_id\":\"x\",\"analysis\":{}}"] {
+    for junk in [
+        &b"{\"version\":1,\"key\""[..],
+        b"",
+        b"not json",
+        b"{\"version\":1,\"key\":\"other\",\"diff_id\":\"x\",\"analysis\":{}}",
+    ] {
         std::fs::write(&path, junk).unwrap();
         assert!(cache.get(&key).is_none());
         assert!(!path.exists(), "damaged entry {junk:?} kept");
     }
-    cache.put(&key, "sha256:aa", &LayerAnalysis::default()).unwrap();
+    cache
+        .put(&key, "sha256:aa", &LayerAnalysis::default())
+        .unwrap();
     assert_eq!(cache.get(&key), Some(LayerAnalysis::default()));
 }
 
@@ -272,21 +316,32 @@ fn eviction_removes_least_recently_used_entries_first() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = CacheConfig::at(dir.path());
     let c = LayerCache::open(&cfg).unwrap();
-    let keys: Vec<String> = (0..5).map(|i| LayerCache::key(&format!("sha256:{i}"), ANALYZERS, &Limits::default())).collect();
+    let keys: Vec<String> = (0..5)
+        .map(|i| LayerCache::key(&format!("sha256:{i}"), ANALYZERS, &Limits::default()))
+        .collect();
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     for (i, k) in keys.iter().enumerate() {
         c.put(k, "d", &LayerAnalysis::default()).unwrap();
-        let f = std::fs::OpenOptions::new().append(true).open(dir.path().join(format!("{k}.json"))).unwrap();
-        f.set_modified(old + std::time::Duration::from_secs(i as u64 * 60)).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(format!("{k}.json")))
+            .unwrap();
+        f.set_modified(old + std::time::Duration::from_secs(i as u64 * 60))
+            .unwrap();
     }
     // Using the oldest entry makes it the most recent.
     assert!(c.get(&keys[0]).is_some());
-    let one = std::fs::metadata(dir.path().join(format!("{}.json", keys[0]))).unwrap().len();
+    let one = std::fs::metadata(dir.path().join(format!("{}.json", keys[0])))
+        .unwrap()
+        .len();
     cfg.max_bytes = one * 2;
     let c = LayerCache::open(&cfg).unwrap();
     let ev = c.evict().unwrap();
     assert_eq!(ev.removed, 3);
-    let left: Vec<bool> = keys.iter().map(|k| dir.path().join(format!("{k}.json")).exists()).collect();
+    let left: Vec<bool> = keys
+        .iter()
+        .map(|k| dir.path().join(format!("{k}.json")).exists())
+        .collect();
     assert_eq!(left, [true, false, false, false, true]);
     // A second evictor finding nothing to do (or racing on removed files) is fine.
     assert_eq!(c.evict().unwrap().removed, 0);
@@ -309,11 +364,18 @@ fn a_malformed_layer_is_skipped_with_a_warning_naming_it() {
 
 #[test]
 fn a_failing_layer_source_stops_the_scan_naming_the_layer() {
-    let mut src = Mem::new(vec![tar(&[("a/pkgs.txt", "a 1\n")]), tar(&[("b/pkgs.txt", "b 1\n")])]);
+    let mut src = Mem::new(vec![
+        tar(&[("a/pkgs.txt", "a 1\n")]),
+        tar(&[("b/pkgs.txt", "b 1\n")]),
+    ]);
     src.fail = Some(1);
     let diff_id = src.infos()[1].diff_id.clone();
     match src.scan(&opts(None)) {
-        Err(ScanError::Layer { index: 1, diff_id: d, .. }) => assert_eq!(d, diff_id),
+        Err(ScanError::Layer {
+            index: 1,
+            diff_id: d,
+            ..
+        }) => assert_eq!(d, diff_id),
         other => panic!("expected a layer error, got {other:?}"),
     }
 }
@@ -321,10 +383,81 @@ fn a_failing_layer_source_stops_the_scan_naming_the_layer() {
 #[test]
 fn a_bomb_is_capped_per_layer() {
     let zeros = "0".repeat(200_000);
-    let src = Mem::new(vec![tar(&[("a/pkgs.txt", "a 1\n")]), tar(&[("big", zeros.as_str())])]);
+    let src = Mem::new(vec![
+        tar(&[("a/pkgs.txt", "a 1\n")]),
+        tar(&[("big", zeros.as_str())]),
+    ]);
     let mut o = opts(None);
     o.limits.max_layer_bytes = 100_000;
     let inv = src.scan(&o).unwrap();
     assert_eq!(names(&inv), ["a@1 L0"]);
-    assert!(inv.warnings[0].message.contains("decompression bomb"), "{:?}", inv.warnings);
+    assert!(
+        inv.warnings[0].message.contains("decompression bomb"),
+        "{:?}",
+        inv.warnings
+    );
+}
+
+/// The analysis stored under key number `i` in the multi-process test.
+fn numbered(i: usize) -> LayerAnalysis {
+    let mut a = LayerAnalysis::default();
+    for j in 0..(200 + i * 10) {
+        a.whiteouts.insert(format!("entry/{i}/{j}"));
+    }
+    a
+}
+
+/// Worker body of `separate_processes_share_and_evict_the_cache_safely`.
+fn cache_worker(dir: &str) {
+    let cfg = CacheConfig {
+        dir: dir.into(),
+        max_bytes: 40_000,
+    };
+    let c = LayerCache::open(&cfg).unwrap();
+    let keys: Vec<String> = (0..8)
+        .map(|i| LayerCache::key(&format!("sha256:{i}"), ANALYZERS, &Limits::default()))
+        .collect();
+    for round in 0..25 {
+        for (i, k) in keys.iter().enumerate() {
+            if (round + i) % 3 == 0 {
+                c.put(k, "d", &numbered(i)).unwrap();
+            }
+            if let Some(got) = c.get(k) {
+                assert_eq!(got, numbered(i), "entry {i} read back altered");
+            }
+        }
+        c.evict().unwrap();
+    }
+}
+
+#[test]
+fn separate_processes_share_and_evict_the_cache_safely() {
+    const CHILD: &str = "KURA_TEST_CACHE_CHILD";
+    if let Ok(dir) = std::env::var(CHILD) {
+        cache_worker(&dir);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "separate_processes_share_and_evict_the_cache_safely",
+                ])
+                .env(CHILD, dir.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a cache worker process failed");
+    }
+    let total: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(total <= 40_000, "cache left at {total} bytes, over its cap");
 }

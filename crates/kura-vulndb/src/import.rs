@@ -175,13 +175,12 @@ impl<'a> Sink<'a> {
     /// Read every advisory file inside a zip archive.
     pub(crate) fn zip(&mut self, path: &Path) -> Result<(), VulnDbError> {
         let file = fs_err::File::open(path).map_err(|e| VulnDbError::io("opening", path, e))?;
-        let mut archive =
-            zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
-                VulnDbError::Input {
-                    path: path.to_path_buf(),
-                    message: format!("not a readable zip archive: {e}"),
-                }
-            })?;
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+            VulnDbError::Input {
+                path: path.to_path_buf(),
+                message: format!("not a readable zip archive: {e}"),
+            }
+        })?;
         let mut buf = Vec::new();
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).map_err(|e| VulnDbError::Input {
@@ -237,7 +236,8 @@ impl<'a> Sink<'a> {
             entries.sort();
             for p in entries {
                 // Symlinked directories are not followed: they can form loops.
-                let is_link = fs_err::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+                let is_link =
+                    fs_err::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
                 if is_link && p.is_dir() {
                     continue;
                 }
@@ -269,7 +269,10 @@ fn is_advisory_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
     // Repository furniture that shares an extension with advisories.
-    if matches!(base, "readme.md" | "contributing.md" | "changelog.md" | "license.md") {
+    if matches!(
+        base,
+        "readme.md" | "contributing.md" | "changelog.md" | "license.md"
+    ) {
         return false;
     }
     [".md", ".toml", ".json", ".yaml", ".yml"]

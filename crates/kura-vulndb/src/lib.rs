@@ -104,8 +104,14 @@ mod tests {
 
     #[test]
     fn ubuntu_lts_suffix_is_dropped_other_keys_kept() {
-        assert_eq!(normalize_ecosystem("Ubuntu:22.04:LTS").as_deref(), Some("Ubuntu:22.04"));
-        assert_eq!(normalize_ecosystem("Alpine:v3.19").as_deref(), Some("Alpine:v3.19"));
+        assert_eq!(
+            normalize_ecosystem("Ubuntu:22.04:LTS").as_deref(),
+            Some("Ubuntu:22.04")
+        );
+        assert_eq!(
+            normalize_ecosystem("Alpine:v3.19").as_deref(),
+            Some("Alpine:v3.19")
+        );
         assert_eq!(normalize_ecosystem(" "), None);
     }
 }

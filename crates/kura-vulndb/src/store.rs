@@ -30,9 +30,9 @@ CREATE TABLE advisories(
   aliases TEXT NOT NULL, summary TEXT, details TEXT, severities TEXT NOT NULL, refs TEXT NOT NULL,
   published TEXT, modified TEXT, withdrawn TEXT, UNIQUE(source, id));
 CREATE TABLE affected(
-  advisory INTEGER NOT NULL, eco TEXT NOT NULL, package TEXT NOT NULL, scheme TEXT NOT NULL,
-  events TEXT NOT NULL, versions TEXT NOT NULL, status TEXT NOT NULL, severity TEXT);
-CREATE INDEX affected_pkg ON affected(eco, package);
+  eco TEXT NOT NULL, package TEXT NOT NULL, advisory INTEGER NOT NULL, seq INTEGER NOT NULL,
+  scheme TEXT NOT NULL, events TEXT NOT NULL, versions TEXT NOT NULL, status TEXT NOT NULL,
+  severity TEXT, PRIMARY KEY(eco, package, advisory, seq)) WITHOUT ROWID;
 CREATE INDEX affected_adv ON affected(advisory);
 ";
 
@@ -73,12 +73,25 @@ pub struct DbMeta {
 }
 
 /// One affected entry found by a lookup, with the row id of its advisory.
+///
+/// `affected.versions` is left empty: explicit version lists can hold hundreds of entries and
+/// most lookups never need them, so they stay in their stored form ([`AffectedRow::versions`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AffectedRow {
     /// Row id of the advisory (for [`VulnDb::advisory`]).
     pub advisory: i64,
     /// The entry.
     pub affected: Affected,
+    versions: String,
+}
+
+impl AffectedRow {
+    /// The explicitly listed affected versions, without copying them.
+    pub fn versions(&self) -> impl Iterator<Item = &str> + Clone {
+        self.versions
+            .split(crate::model::SEP)
+            .filter(|v| !v.is_empty())
+    }
 }
 
 /// An advisory read back from the DB (its `affected` list is left empty).
@@ -309,10 +322,11 @@ impl VulnDb {
                     package: package.to_string(),
                     scheme: RangeScheme::parse(&scheme).ok_or_else(|| corrupt("scheme"))?,
                     events: decode_events(&events).ok_or_else(|| corrupt("events"))?,
-                    versions: decode_list(&versions),
+                    versions: Vec::new(),
                     status: AffectedStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
                     severity,
                 },
+                versions,
             });
         }
         Ok(out)
@@ -377,7 +391,9 @@ impl VulnDb {
         let err = |e| VulnDbError::sqlite(&self.path, e);
         let advisories: u64 = self
             .conn
-            .query_row("SELECT count(*) FROM advisories", [], |r| r.get(0).map(count))
+            .query_row("SELECT count(*) FROM advisories", [], |r| {
+                r.get(0).map(count)
+            })
             .map_err(err)?;
         let withdrawn: u64 = self
             .conn
@@ -392,7 +408,9 @@ impl VulnDb {
             .prepare("SELECT eco, count(*) FROM affected GROUP BY eco ORDER BY eco")
             .map_err(err)?;
         let affected_by_ecosystem = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, count(r.get::<_, i64>(1)?))))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, count(r.get::<_, i64>(1)?)))
+            })
             .map_err(err)?
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map_err(err)?;
@@ -414,6 +432,8 @@ pub struct DbWriter {
     conn: Option<Connection>,
     tmp: Option<tempfile::TempPath>,
     target: PathBuf,
+    /// Distinguishes affected rows of one advisory and package (part of the primary key).
+    next_seq: i64,
 }
 
 impl std::fmt::Debug for DbWriter {
@@ -475,10 +495,16 @@ impl DbWriter {
         // commit, so SQLite's journal would only cost time.
         conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;")
             .map_err(|e| VulnDbError::sqlite(&tmp, e))?;
+        let next_seq: i64 = conn
+            .query_row("SELECT coalesce(max(seq), 0) + 1 FROM affected", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| VulnDbError::sqlite(&tmp, e))?;
         Ok(DbWriter {
             conn: Some(conn),
             tmp: Some(tmp),
             target: target.to_path_buf(),
+            next_seq,
         })
     }
 
@@ -506,6 +532,7 @@ impl DbWriter {
     /// such as Alpine secdb or the Debian tracker repeat a CVE in several files), the affected
     /// entries and aliases are added to the stored one.
     pub fn add(&mut self, source: &str, adv: &Advisory) -> Result<(), VulnDbError> {
+        let mut seq = self.next_seq;
         let (conn, tmp) = self.conn()?;
         let err = |e| VulnDbError::sqlite(tmp, e);
         let old: Option<(i64, String, Option<String>)> = conn
@@ -571,8 +598,9 @@ impl DbWriter {
         }
         let mut ins = conn
             .prepare_cached(
-                "INSERT INTO affected(advisory, eco, package, scheme, events, versions, status, severity)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO affected(advisory, eco, package, scheme, events, versions, status,
+                                      severity, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .map_err(err)?;
         for a in &adv.affected {
@@ -585,9 +613,13 @@ impl DbWriter {
                 encode_list(&a.versions),
                 a.status.as_str(),
                 a.severity,
+                seq,
             ])
             .map_err(err)?;
+            seq += 1;
         }
+        drop(ins);
+        self.next_seq = seq;
         Ok(())
     }
 
@@ -652,8 +684,7 @@ impl DbWriter {
             params![now, SCHEMA_VERSION.to_string(), env!("CARGO_PKG_VERSION")],
         )
         .map_err(err)?;
-        conn.execute_batch("COMMIT; VACUUM;")
-            .map_err(err)?;
+        conn.execute_batch("COMMIT; VACUUM;").map_err(err)?;
         conn.close().map_err(|(_, e)| err(e))?;
         let f = fs_err::File::open(&*tmp).map_err(|e| VulnDbError::io("opening", &tmp, e))?;
         f.sync_all()

@@ -154,7 +154,13 @@ impl Feed {
         let safe: String = self
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let ext = match self.kind {
             FeedKind::Zip => "zip",
@@ -427,7 +433,9 @@ pub fn ensure_fresh(
         .unwrap_or_default();
     drop(existing);
     if offline {
-        let age = age.map(describe_age).unwrap_or_else(|| "of unknown age".into());
+        let age = age
+            .map(describe_age)
+            .unwrap_or_else(|| "of unknown age".into());
         return Ok(Freshness::Stale {
             warning: format!(
                 "vulnerability DB {} is {age} old (built {built}); --offline prevents a refresh, findings may miss recent advisories",

@@ -51,13 +51,21 @@ fn import_stores_advisories_and_counts_malformed_files_by_name() {
         .map(|r| db.advisory(r.advisory).unwrap().advisory.id)
         .collect();
     ids.sort();
-    assert_eq!(ids, ["PYSEC-1", "PYSEC-2"], "withdrawn PYSEC-4 never matches");
+    assert_eq!(
+        ids,
+        ["PYSEC-1", "PYSEC-2"],
+        "withdrawn PYSEC-4 never matches"
+    );
     let stats = db.stats().unwrap();
     assert_eq!((stats.advisories, stats.withdrawn), (3, 1));
     let src = &db.meta().sources[0];
     assert!(src.name.starts_with("file:"));
     assert_eq!((src.advisories, src.skipped), (3, 1));
-    assert_eq!(src.snapshot.as_deref(), Some("2024-01-08T00:00:00Z"), "newest `modified`");
+    assert_eq!(
+        src.snapshot.as_deref(),
+        Some("2024-01-08T00:00:00Z"),
+        "newest `modified`"
+    );
     assert!(db.age(time::OffsetDateTime::now_utc()).is_some());
 }
 
@@ -67,7 +75,12 @@ fn reimporting_a_path_replaces_its_advisories_and_keeps_others() {
     let a = write(tmp.path(), "one/x.json", &osv("PYSEC-1", "foo", "1.0"));
     let b = write(tmp.path(), "two/y.json", &osv("PYSEC-2", "bar", "1.0"));
     let db_path = tmp.path().join("vuln.db");
-    import_paths(&db_path, &[a.clone()], &ImportOptions::default()).unwrap();
+    import_paths(
+        &db_path,
+        std::slice::from_ref(&a),
+        &ImportOptions::default(),
+    )
+    .unwrap();
     import_paths(&db_path, &[b], &ImportOptions::default()).unwrap();
     write(tmp.path(), "one/x.json", &osv("PYSEC-1", "foo", "1.5"));
     import_paths(&db_path, &[a], &ImportOptions::default()).unwrap();
@@ -87,7 +100,8 @@ fn zip_archives_are_imported_entry_by_entry() {
     let mut z = zip::ZipWriter::new(std::fs::File::create(&zpath).unwrap());
     let opts = zip::write::SimpleFileOptions::default();
     z.start_file("PYSEC-1.json", opts).unwrap();
-    z.write_all(osv("PYSEC-1", "foo", "1.0").as_bytes()).unwrap();
+    z.write_all(osv("PYSEC-1", "foo", "1.0").as_bytes())
+        .unwrap();
     z.start_file("bad.json", opts).unwrap();
     z.write_all(b"not json").unwrap();
     z.finish().unwrap();
@@ -95,7 +109,11 @@ fn zip_archives_are_imported_entry_by_entry() {
     let r = import_paths(&db_path, &[zpath], &ImportOptions::default()).unwrap();
     assert_eq!(r.advisories, 1);
     assert_eq!(r.skipped.len(), 1);
-    assert!(r.skipped[0].file.ends_with("all.zip!bad.json"), "{:?}", r.skipped);
+    assert!(
+        r.skipped[0].file.ends_with("all.zip!bad.json"),
+        "{:?}",
+        r.skipped
+    );
 }
 
 fn built_db(tmp: &Path) -> PathBuf {

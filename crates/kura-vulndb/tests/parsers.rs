@@ -48,10 +48,7 @@ fn osv_json_maps_ranges_versions_and_severities() {
     assert_eq!(py.versions, ["1.0", "1.1"]);
     assert_eq!(py.severity.as_deref(), Some("HIGH"));
     assert_eq!(a.affected[1].ecosystem_key, "Ubuntu:22.04");
-    assert_eq!(
-        a.affected[1].events[1],
-        Event::LastAffected("2.0".into())
-    );
+    assert_eq!(a.affected[1].events[1], Event::LastAffected("2.0".into()));
     assert!(a.affected[2].events.is_empty());
     assert_eq!(a.affected[2].versions, ["1.0.0"]);
     let kinds: Vec<(&str, &str, &str)> = a
@@ -87,11 +84,17 @@ fn osv_yaml_reads_the_same_model() {
 #[test]
 fn distro_records_alias_the_cve_they_are_about() {
     let deb = r#"{"id": "DEBIAN-CVE-2024-0001", "upstream": ["CVE-2024-0001"]}"#;
-    assert_eq!(parse_osv_json(deb.as_bytes()).unwrap().aliases, ["CVE-2024-0001"]);
+    assert_eq!(
+        parse_osv_json(deb.as_bytes()).unwrap().aliases,
+        ["CVE-2024-0001"]
+    );
     let dsa = r#"{"id": "DSA-1-1", "upstream": ["CVE-2024-0001", "CVE-2024-0002"]}"#;
     assert!(parse_osv_json(dsa.as_bytes()).unwrap().aliases.is_empty());
     let one = r#"{"id": "DLA-2-1", "upstream": ["CVE-2024-0003"]}"#;
-    assert_eq!(parse_osv_json(one.as_bytes()).unwrap().aliases, ["CVE-2024-0003"]);
+    assert_eq!(
+        parse_osv_json(one.as_bytes()).unwrap().aliases,
+        ["CVE-2024-0003"]
+    );
 }
 
 #[test]
@@ -99,9 +102,18 @@ fn osv_rejections_table() {
     let cases = [
         ("{}", "without an `id`"),
         ("null", "OSV JSON"),
-        ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"\"}}]}", "without a name"),
-        ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": \"1\\u001f2\"}]}]}]}", "control character"),
-        ("{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": {}}]}]}]}", "not a string"),
+        (
+            "{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"\"}}]}",
+            "without a name",
+        ),
+        (
+            "{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": \"1\\u001f2\"}]}]}]}",
+            "control character",
+        ),
+        (
+            "{\"id\": \"X-1\", \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"a\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"fixed\": {}}]}]}]}",
+            "not a string",
+        ),
     ];
     for (input, want) in cases {
         let e = parse_osv_json(input.as_bytes()).unwrap_err();
@@ -121,7 +133,10 @@ fn rustsec_front_matter_becomes_cargo_requirements() {
     assert_eq!(a.published.as_deref(), Some("2018-07-19"));
     assert_eq!(a.severities[0].kind, "CVSS_V3");
     let af = &a.affected[0];
-    assert_eq!((af.ecosystem_key.as_str(), af.package.as_str()), ("crates.io", "smallvec"));
+    assert_eq!(
+        (af.ecosystem_key.as_str(), af.package.as_str()),
+        ("crates.io", "smallvec")
+    );
     assert_eq!(af.scheme, RangeScheme::CargoReq);
     assert_eq!(
         af.events,

@@ -12,7 +12,10 @@ use std::time::Duration;
 /// How the mirror answers one path.
 #[derive(Clone)]
 enum Reply {
-    Body { etag: String, body: Vec<u8> },
+    Body {
+        etag: String,
+        body: Vec<u8>,
+    },
     /// Announce the full length, send half, close the connection.
     Truncated(Vec<u8>),
     Status(u16),
@@ -87,7 +90,10 @@ fn serve(conn: TcpStream, st: &Mutex<State>) {
     let mut out = conn;
     let _ = match reply {
         Reply::Body { etag, .. } if inm.as_deref() == Some(etag.as_str()) => {
-            write!(out, "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")
+            write!(
+                out,
+                "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n"
+            )
         }
         Reply::Body { etag, body } => write!(
             out,
@@ -112,8 +118,11 @@ fn serve(conn: TcpStream, st: &Mutex<State>) {
 fn osv_zip(ids: &[(&str, &str)]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (id, fixed) in ids {
-        z.start_file(format!("{id}.json"), zip::write::SimpleFileOptions::default())
-            .unwrap();
+        z.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         let body = format!(
             r#"{{"id": "{id}", "affected": [{{"package": {{"ecosystem": "PyPI", "name": "foo"}}, "ranges": [{{"type": "ECOSYSTEM", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
         );
@@ -200,9 +209,19 @@ fn update_builds_every_feed_from_a_mirror() {
     let names: Vec<&str> = db.meta().sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["alpine/v3.19/community", "alpine/v3.19/main", "debian", "osv/PyPI"]
+        [
+            "alpine/v3.19/community",
+            "alpine/v3.19/main",
+            "debian",
+            "osv/PyPI"
+        ]
     );
-    let osv = db.meta().sources.iter().find(|s| s.name == "osv/PyPI").unwrap();
+    let osv = db
+        .meta()
+        .sources
+        .iter()
+        .find(|s| s.name == "osv/PyPI")
+        .unwrap();
     assert_eq!(osv.etag.as_deref(), Some("\"z1\""));
     assert_eq!(osv.advisories, 1);
 }

@@ -146,9 +146,7 @@ impl DirWalk<'_> {
             Err(e) => return self.warn(&rel, format!("cannot read symlink: {e}")),
         };
         let wanted = !analyze::plan(self.analyzers, &rel, 0o120_777, 0, self.limits).is_empty();
-        self.out
-            .links
-            .insert(rel, Link::Symlink { target, wanted });
+        self.out.links.insert(rel, Link::Symlink { target, wanted });
     }
 
     fn file(&mut self, abs: &Path, rel: String, meta: &fs::Metadata) {

@@ -204,7 +204,17 @@ impl<'a> View<'a> {
                 }
             }
         }
-        let os = choose_os(os_found);
+        // Several release files may describe the OS (os-release, debian_version…); the OS
+        // analyzers own the rules for combining them and for the distro part of OS purls.
+        let os = kura_analyzer::os::merge_os(
+            os_found
+                .into_iter()
+                .map(|(p, o)| (p.to_string(), o.clone()))
+                .collect(),
+        );
+        if let Some(os) = &os {
+            kura_analyzer::os::finalize_purls(os, &mut packages);
+        }
         sort_packages(&mut packages);
         (os, packages, self.warnings)
     }
@@ -247,29 +257,11 @@ fn introduced_by(history: &[Version<'_>], pkg: &Package) -> usize {
     history.get(lowest).map_or(0, |v| v.layer)
 }
 
-/// os-release(5): `/etc/os-release` takes precedence over `/usr/lib/os-release`; other release
-/// files (`etc/alpine-release`, `etc/redhat-release`…) only when neither exists.
-fn choose_os(mut found: Vec<(&str, &OsInfo)>) -> Option<OsInfo> {
-    let rank = |p: &str| match p {
-        "etc/os-release" => 0,
-        "usr/lib/os-release" => 1,
-        _ => 2,
-    };
-    found.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
-    found.first().map(|(_, os)| (*os).clone())
-}
-
 /// Sort by (ecosystem, name, version, path, purl) and drop exact duplicates (same purl at the
 /// same path, as two analyzers reading one file might report).
 pub(crate) fn sort_packages(packages: &mut Vec<Package>) {
     fn key(p: &Package) -> (Ecosystem, &str, &str, &str, &str) {
-        (
-            p.ecosystem,
-            &p.name,
-            &p.version,
-            &p.location.path,
-            &p.purl,
-        )
+        (p.ecosystem, &p.name, &p.version, &p.location.path, &p.purl)
     }
     packages.sort_by(|a, b| key(a).cmp(&key(b)));
     packages.dedup_by(|a, b| key(a) == key(b));

@@ -143,8 +143,10 @@ pub fn walk_layer_sized(
             .max(limits.ratio_grace_bytes),
         _ => u64::MAX,
     };
+    // Decompressors pay a fixed cost per call (zlib-rs' CRC-32 most of all), and tar headers
+    // come 512 bytes at a time: ask the source for large chunks instead.
     let capped = Capped {
-        inner: reader,
+        inner: io::BufReader::with_capacity(256 * 1024, reader),
         read: 0,
         max: limits.max_layer_bytes,
         ratio_at,
@@ -388,10 +390,7 @@ impl<R: Read> Walk<'_, R> {
         reused
             .results
             .retain(|r| wanted.contains(r.analyzer.as_str()));
-        let missing: Vec<String> = wanted
-            .difference(&ran)
-            .map(|id| id.to_string())
-            .collect();
+        let missing: Vec<String> = wanted.difference(&ran).map(|id| id.to_string()).collect();
         for id in missing {
             self.out.warnings.push(EntryWarning {
                 path: Some(path.clone()),

@@ -375,14 +375,17 @@ fn verify_checksum(block: &[u8; BLOCK], offset: u64) -> Result<(), TarError> {
         offset,
         reason: "unparsable checksum field".into(),
     })?;
-    let mut unsigned: u64 = 0;
-    let mut signed: i64 = 0;
-    for (i, &b) in block.iter().enumerate() {
-        let b = if (148..156).contains(&i) { b' ' } else { b };
-        unsigned += u64::from(b);
-        signed += i64::from(b as i8);
+    let field = &block[148..156];
+    let unsigned = block.iter().map(|&b| u64::from(b)).sum::<u64>()
+        - field.iter().map(|&b| u64::from(b)).sum::<u64>()
+        + 8 * u64::from(b' ');
+    if stored == unsigned {
+        return Ok(());
     }
-    if stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed) {
+    let signed = block.iter().map(|&b| i64::from(b as i8)).sum::<i64>()
+        - field.iter().map(|&b| i64::from(b as i8)).sum::<i64>()
+        + 8 * i64::from(b' ');
+    if i64::try_from(stored).is_ok_and(|s| s == signed) {
         Ok(())
     } else {
         Err(TarError::BadHeader {
@@ -510,7 +513,12 @@ mod tests {
             (b"\0\0\0\0\0\0\0\0\0\0\0\0", Some(0)),
             (b"0000000001x\0", None),
             (&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0], Some(256)),
-            (&[0x80, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], None),
+            (
+                &[
+                    0x80, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                ],
+                None,
+            ),
             (&[0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], None),
         ];
         for (field, want) in cases {
@@ -527,7 +535,8 @@ mod tests {
         h.set_mode(0o644);
         b.append_data(&mut h, &long, &b"abc"[..]).unwrap();
         let mut pax = ::tar::Builder::new(Vec::new());
-        pax.append_pax_extensions([("path", long.as_bytes())]).unwrap();
+        pax.append_pax_extensions([("path", long.as_bytes())])
+            .unwrap();
         let mut h = ::tar::Header::new_ustar();
         h.set_size(1);
         h.set_path("short").unwrap();
@@ -566,6 +575,21 @@ mod tests {
         let got = entries(&data).unwrap();
         assert_eq!(got[0].size, 0);
         assert_eq!(got[0].link, "t");
+    }
+
+    #[test]
+    fn historic_signed_checksums_are_accepted() {
+        let mut h = ::tar::Header::new_ustar();
+        h.as_old_mut().name[..3].copy_from_slice("é!".as_bytes());
+        h.set_size(0);
+        let block: &mut [u8; BLOCK] = h.as_mut_bytes();
+        block[148..156].fill(b' ');
+        let signed: i64 = block.iter().map(|&b| i64::from(b as i8)).sum();
+        let field = format!("{signed:06o}\0 ");
+        block[148..156].copy_from_slice(field.as_bytes());
+        assert!(verify_checksum(block, 0).is_ok());
+        block[0] ^= 1;
+        assert!(verify_checksum(block, 0).is_err());
     }
 
     #[test]

@@ -18,7 +18,11 @@ fn directory_walk_finds_files_and_stays_inside_the_root() {
     fs::create_dir_all(r.join("app/node")).unwrap();
     fs::create_dir_all(r.join("usr/lib")).unwrap();
     fs::write(r.join("app/node/pkgs.txt"), "x 1\n").unwrap();
-    fs::write(r.join("usr/lib/os-release"), "ID=alpine\nVERSION_ID=3.19.1\n").unwrap();
+    fs::write(
+        r.join("usr/lib/os-release"),
+        "ID=alpine\nVERSION_ID=3.19.1\n",
+    )
+    .unwrap();
     fs::create_dir_all(r.join("etc")).unwrap();
     symlink("../usr/lib/os-release", r.join("etc/os-release")).unwrap();
     // A link out of the root, and a loop back to the root.

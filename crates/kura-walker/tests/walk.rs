@@ -98,7 +98,10 @@ fn whiteouts_and_opaque_dirs_hide_lower_layers_only() {
         ),
         (
             "reserved .wh..wh. names are not files",
-            vec![vec![E::F("a/.wh..wh.plnk", b""), E::F("a/pkgs.txt", b"x 1")]],
+            vec![vec![
+                E::F("a/.wh..wh.plnk", b""),
+                E::F("a/pkgs.txt", b"x 1"),
+            ]],
             vec!["x@1 /a/pkgs.txt L0"],
         ),
         (
@@ -274,7 +277,11 @@ fn traversal_and_absolute_names_are_confined_and_reported() {
         ["abs/pkgs.txt", "etc/pkgs.txt"]
     );
     assert_eq!(l.warnings.len(), 2);
-    assert!(l.warnings.iter().all(|w| w.message.contains("leaves the layer root")));
+    assert!(
+        l.warnings
+            .iter()
+            .all(|w| w.message.contains("leaves the layer root"))
+    );
 }
 
 #[test]
@@ -293,10 +300,22 @@ fn analyzer_failures_and_oversized_files_become_warnings() {
         .map(|w| (w.path.clone().unwrap(), w.message.clone()))
         .collect();
     assert_eq!(msgs.len(), 4, "{msgs:?}");
-    assert!(msgs.iter().any(|(p, m)| p == "p/pkgs.txt" && m.contains("panicked")));
-    assert!(msgs.iter().any(|(p, m)| p == "b/pkgs.txt" && m.contains("asked to fail")));
-    assert!(msgs.iter().any(|(p, m)| p == "w/pkgs.txt" && m == "odd line"));
-    assert!(msgs.iter().any(|(p, m)| p == "big/pkgs.txt" && m.contains("2000 bytes")));
+    assert!(
+        msgs.iter()
+            .any(|(p, m)| p == "p/pkgs.txt" && m.contains("panicked"))
+    );
+    assert!(
+        msgs.iter()
+            .any(|(p, m)| p == "b/pkgs.txt" && m.contains("asked to fail"))
+    );
+    assert!(
+        msgs.iter()
+            .any(|(p, m)| p == "w/pkgs.txt" && m == "odd line")
+    );
+    assert!(
+        msgs.iter()
+            .any(|(p, m)| p == "big/pkgs.txt" && m.contains("2000 bytes"))
+    );
     // The oversized file is recorded unread, so it still hides lower versions.
     assert!(l.files["big/pkgs.txt"].results.is_empty());
     assert_eq!(l.stats.files_read, 4);
@@ -318,7 +337,10 @@ fn only_wanted_files_are_read() {
 
 #[test]
 fn expansion_caps_stop_decompression_bombs() {
-    let data = layer(&[E::F("blob", &vec![0u8; 64 * 1024]), E::F("x/pkgs.txt", b"x 1")]);
+    let data = layer(&[
+        E::F("blob", &vec![0u8; 64 * 1024]),
+        E::F("x/pkgs.txt", b"x 1"),
+    ]);
     let tight = Limits {
         max_layer_bytes: 10_000,
         ..Limits::default()
@@ -333,7 +355,11 @@ fn expansion_caps_stop_decompression_bombs() {
         ..Limits::default()
     };
     match walk_layer_sized(&data[..], Some(100), ANALYZERS, &ratio) {
-        Err(WalkError::Ratio { stored: 100, ratio: 10, .. }) => {}
+        Err(WalkError::Ratio {
+            stored: 100,
+            ratio: 10,
+            ..
+        }) => {}
         other => panic!("expected Ratio, got {other:?}"),
     }
     // Exactly at the cap is fine.

@@ -92,7 +92,12 @@ pub struct Rights {
 
 impl Rights {
     /// All rights.
-    pub const ALL: Rights = Rights { pull: true, push: true, delete_tag: true, delete: true };
+    pub const ALL: Rights = Rights {
+        pull: true,
+        push: true,
+        delete_tag: true,
+        delete: true,
+    };
 
     /// Rights of a project role.
     pub fn of_role(r: Role) -> Rights {
@@ -113,7 +118,12 @@ impl Rights {
         }
     }
     fn union(self, o: Rights) -> Rights {
-        Rights { pull: self.pull || o.pull, push: self.push || o.push, delete_tag: self.delete_tag || o.delete_tag, delete: self.delete || o.delete }
+        Rights {
+            pull: self.pull || o.pull,
+            push: self.push || o.push,
+            delete_tag: self.delete_tag || o.delete_tag,
+            delete: self.delete || o.delete,
+        }
     }
 }
 
@@ -136,7 +146,9 @@ impl Caller {
         g.iter().any(|a| {
             a.kind == "repository"
                 && a.name == repo
-                && a.actions.iter().any(|x| x == action.scope_name() || x == "*")
+                && a.actions
+                    .iter()
+                    .any(|x| x == action.scope_name() || x == "*")
         })
     }
 }
@@ -157,16 +169,33 @@ impl FromRequestParts<App> for Caller {
         let source = source_of(parts);
         let identity_and_grant = authenticate(app, &parts.headers, &source).await?;
         let (identity, granted) = identity_and_grant;
-        Ok(Caller { identity, source, granted })
+        Ok(Caller {
+            identity,
+            source,
+            granted,
+        })
     }
 }
 
 /// Parse `Authorization` and resolve it; bad credentials are an error, none is anonymous.
-pub async fn authenticate(app: &App, headers: &HeaderMap, source: &str) -> Result<(Identity, Option<Vec<Access>>), OciError> {
+pub async fn authenticate(
+    app: &App,
+    headers: &HeaderMap,
+    source: &str,
+) -> Result<(Identity, Option<Vec<Access>>), OciError> {
     if app.cfg.auth.disabled {
-        return Ok((Identity::User { name: "admin".into(), admin: true }, None));
+        return Ok((
+            Identity::User {
+                name: "admin".into(),
+                admin: true,
+            },
+            None,
+        ));
     }
-    let Some(h) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(h) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok((Identity::Anonymous, None));
     };
     let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
@@ -185,10 +214,12 @@ pub async fn authenticate(app: &App, headers: &HeaderMap, source: &str) -> Resul
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| app.challenge(headers, None, "malformed basic credentials"))?;
         let (user, pass) = raw.split_once(':').unwrap_or((&raw, ""));
-        let id = login(app, user, pass, source).await.map_err(|e| match e.code {
-            ErrorCode::TooManyRequests => e,
-            _ => app.challenge(headers, None, &e.message),
-        })?;
+        let id = login(app, user, pass, source)
+            .await
+            .map_err(|e| match e.code {
+                ErrorCode::TooManyRequests => e,
+                _ => app.challenge(headers, None, &e.message),
+            })?;
         return Ok((id, None));
     }
     Err(app.challenge(headers, None, "unsupported authorization scheme"))
@@ -203,13 +234,24 @@ async fn identity_from_subject(app: &App, sub: &str) -> Result<Identity, OciErro
     let now = crate::util::unix_now();
     tokio::task::spawn_blocking(move || -> Result<Identity, OciError> {
         if sub.starts_with("robot$") {
-            let r = meta.robot(&sub)?.filter(|r| !r.disabled && r.expires_at.is_none_or(|e| e > now));
-            let r = r.ok_or_else(|| OciError::new(ErrorCode::Unauthorized, "robot is disabled or expired"))?;
-            return Ok(Identity::Robot { name: r.name, project: r.project, actions: r.actions });
+            let r = meta
+                .robot(&sub)?
+                .filter(|r| !r.disabled && r.expires_at.is_none_or(|e| e > now));
+            let r = r.ok_or_else(|| {
+                OciError::new(ErrorCode::Unauthorized, "robot is disabled or expired")
+            })?;
+            return Ok(Identity::Robot {
+                name: r.name,
+                project: r.project,
+                actions: r.actions,
+            });
         }
         let u = meta.user(&sub)?.filter(|u| !u.disabled);
         let u = u.ok_or_else(|| OciError::new(ErrorCode::Unauthorized, "user is disabled"))?;
-        Ok(Identity::User { name: u.name, admin: u.admin })
+        Ok(Identity::User {
+            name: u.name,
+            admin: u.admin,
+        })
     })
     .await
     .map_err(|_| OciError::new(ErrorCode::Unknown, "auth task failed"))?
@@ -219,10 +261,17 @@ async fn identity_from_subject(app: &App, sub: &str) -> Result<Identity, OciErro
 pub async fn login(app: &App, user: &str, pass: &str, source: &str) -> Result<Identity, OciError> {
     let ukey = format!("user:{user}");
     let ikey = format!("ip:{source}");
-    if let Some(secs) = app.throttle.locked(&ukey).or_else(|| app.throttle.locked(&ikey)) {
+    if let Some(secs) = app
+        .throttle
+        .locked(&ukey)
+        .or_else(|| app.throttle.locked(&ikey))
+    {
         app.audit_login(user, source, "denied: throttled");
-        return Err(OciError::new(ErrorCode::TooManyRequests, "too many failed logins; try later")
-            .with_header(header::RETRY_AFTER, &secs.to_string()));
+        return Err(OciError::new(
+            ErrorCode::TooManyRequests,
+            "too many failed logins; try later",
+        )
+        .with_header(header::RETRY_AFTER, &secs.to_string()));
     }
     if let Some(id) = app.cred_cache_get(user, pass) {
         return Ok(id);
@@ -236,8 +285,14 @@ pub async fn login(app: &App, user: &str, pass: &str, source: &str) -> Result<Id
                 password::verify(dummy_hash(), &p);
                 return Ok(None);
             };
-            let ok = password::verify(&r.secret_hash, &p) && !r.disabled && r.expires_at.is_none_or(|e| e > now);
-            return Ok(ok.then_some(Identity::Robot { name: r.name, project: r.project, actions: r.actions }));
+            let ok = password::verify(&r.secret_hash, &p)
+                && !r.disabled
+                && r.expires_at.is_none_or(|e| e > now);
+            return Ok(ok.then_some(Identity::Robot {
+                name: r.name,
+                project: r.project,
+                actions: r.actions,
+            }));
         }
         let Some(user) = meta.user(&u)? else {
             // Spend the same time as a real check so user names cannot be probed by timing.
@@ -245,7 +300,10 @@ pub async fn login(app: &App, user: &str, pass: &str, source: &str) -> Result<Id
             return Ok(None);
         };
         let ok = password::verify(&user.password_hash, &p) && !user.disabled;
-        Ok(ok.then_some(Identity::User { name: user.name, admin: user.admin }))
+        Ok(ok.then_some(Identity::User {
+            name: user.name,
+            admin: user.admin,
+        }))
     })
     .await
     .map_err(|_| OciError::new(ErrorCode::Unknown, "auth task failed"))??;
@@ -260,7 +318,10 @@ pub async fn login(app: &App, user: &str, pass: &str, source: &str) -> Result<Id
             app.throttle.fail(&ukey);
             app.throttle.fail(&ikey);
             app.audit_login(user, source, "denied: bad credentials");
-            Err(OciError::new(ErrorCode::Unauthorized, "invalid user name or password"))
+            Err(OciError::new(
+                ErrorCode::Unauthorized,
+                "invalid user name or password",
+            ))
         }
     }
 }
@@ -276,7 +337,14 @@ impl App {
     pub fn rights(&self, id: &Identity, repo: &RepoName) -> Result<Rights, OciError> {
         let project = self.meta.project(repo.project())?;
         let public = project.as_ref().is_some_and(|p| p.public);
-        let base = if public { Rights { pull: true, ..Rights::default() } } else { Rights::default() };
+        let base = if public {
+            Rights {
+                pull: true,
+                ..Rights::default()
+            }
+        } else {
+            Rights::default()
+        };
         let r = match id {
             Identity::Anonymous => base,
             Identity::User { admin: true, .. } => Rights::ALL,
@@ -287,12 +355,21 @@ impl App {
                 let role = self.meta.member(repo.project(), name)?;
                 base.union(role.map(Rights::of_role).unwrap_or_default())
             }
-            Identity::Robot { project: p, actions, .. } => {
+            Identity::Robot {
+                project: p,
+                actions,
+                ..
+            } => {
                 if p != repo.project() || project.is_none() {
                     return Ok(base);
                 }
                 let has = |a: &str| actions.iter().any(|x| x == a);
-                base.union(Rights { pull: has("pull"), push: has("push"), delete_tag: has("delete"), delete: has("delete") })
+                base.union(Rights {
+                    pull: has("pull"),
+                    push: has("push"),
+                    delete_tag: has("delete"),
+                    delete: has("delete"),
+                })
             }
         };
         Ok(r)
@@ -301,9 +378,19 @@ impl App {
     /// Check `action` on `repo`, returning the spec error a client should see otherwise:
     /// 401 with a challenge for anonymous callers or tokens lacking the scope, 404 `NAME_UNKNOWN`
     /// when the repository is invisible to the caller, 403 `DENIED` otherwise.
-    pub fn authorize(&self, caller: &Caller, headers: &HeaderMap, repo: &RepoName, action: Action) -> Result<(), OciError> {
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        headers: &HeaderMap,
+        repo: &RepoName,
+        action: Action,
+    ) -> Result<(), OciError> {
         let rights = self.rights(&caller.identity, repo)?;
-        let scope_actions = if action == Action::Pull { "pull" } else { "pull,push" };
+        let scope_actions = if action == Action::Pull {
+            "pull"
+        } else {
+            "pull,push"
+        };
         let scope = match action {
             Action::Delete | Action::DeleteTag => format!("repository:{repo}:delete"),
             _ => format!("repository:{repo}:{scope_actions}"),
@@ -328,20 +415,36 @@ impl App {
             return Err(self.challenge(headers, Some(&scope), "authentication required"));
         }
         if !rights.pull {
-            return Err(OciError::new(ErrorCode::NameUnknown, "repository name not known to registry"));
+            return Err(OciError::new(
+                ErrorCode::NameUnknown,
+                "repository name not known to registry",
+            ));
         }
-        Err(OciError::new(ErrorCode::Denied, format!("{} is not allowed on {repo}", action.scope_name())))
+        Err(OciError::new(
+            ErrorCode::Denied,
+            format!("{} is not allowed on {repo}", action.scope_name()),
+        ))
     }
 
     /// A 401 with the configured challenge.
     pub fn challenge(&self, headers: &HeaderMap, scope: Option<&str>, msg: &str) -> OciError {
         let value = if self.cfg.auth.token {
             let realm = self.cfg.auth.realm.clone().unwrap_or_else(|| {
-                let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-                let scheme = if self.cfg.tls.is_some() { "https" } else { "http" };
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                let scheme = if self.cfg.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
                 format!("{scheme}://{host}/token")
             });
-            let mut v = format!("Bearer realm=\"{realm}\",service=\"{}\"", self.cfg.auth.service);
+            let mut v = format!(
+                "Bearer realm=\"{realm}\",service=\"{}\"",
+                self.cfg.auth.service
+            );
             if let Some(s) = scope {
                 v.push_str(&format!(",scope=\"{s}\""));
             }

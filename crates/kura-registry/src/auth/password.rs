@@ -17,7 +17,8 @@ fn argon() -> Argon2<'static> {
 /// Hash a password with a fresh random salt.
 pub fn hash(password: &str) -> Result<String, HashError> {
     let salt_bytes = crate::util::random_hex(16);
-    let salt = SaltString::encode_b64(salt_bytes.as_bytes()).map_err(|e| HashError(e.to_string()))?;
+    let salt =
+        SaltString::encode_b64(salt_bytes.as_bytes()).map_err(|e| HashError(e.to_string()))?;
     argon()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -26,7 +27,8 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 
 /// Check a password against a stored PHC hash (the comparison inside is constant-time).
 pub fn verify(stored: &str, password: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored)
+        .is_ok_and(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 #[cfg(test)]

@@ -21,7 +21,12 @@ struct Entry {
 impl Throttle {
     /// `max_failures` within `window` locks the key for `lockout`.
     pub fn new(max_failures: u32, window: Duration, lockout: Duration) -> Throttle {
-        Throttle { max_failures, window, lockout, state: Mutex::new(HashMap::new()) }
+        Throttle {
+            max_failures,
+            window,
+            lockout,
+            state: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Seconds the key remains locked, if it is.
@@ -38,11 +43,21 @@ impl Throttle {
         let Ok(mut m) = self.state.lock() else { return };
         if m.len() > 100_000 {
             // Bound memory under a spray of distinct names: drop expired entries.
-            m.retain(|_, e| e.locked_until.is_some_and(|u| u > now) || now.duration_since(e.first) < self.window);
+            m.retain(|_, e| {
+                e.locked_until.is_some_and(|u| u > now) || now.duration_since(e.first) < self.window
+            });
         }
-        let e = m.entry(key.to_owned()).or_insert(Entry { failures: 0, first: now, locked_until: None });
+        let e = m.entry(key.to_owned()).or_insert(Entry {
+            failures: 0,
+            first: now,
+            locked_until: None,
+        });
         if now.duration_since(e.first) > self.window {
-            *e = Entry { failures: 0, first: now, locked_until: None };
+            *e = Entry {
+                failures: 0,
+                first: now,
+                locked_until: None,
+            };
         }
         e.failures += 1;
         if e.failures >= self.max_failures {

@@ -86,7 +86,10 @@ pub struct TokenKeys {
 
 fn kid_of(public: &[u8]) -> String {
     use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(public)).chars().take(16).collect()
+    hex::encode(sha2::Sha256::digest(public))
+        .chars()
+        .take(16)
+        .collect()
 }
 
 impl TokenKeys {
@@ -96,13 +99,15 @@ impl TokenKeys {
         let path = dir.join("token-es256.pk8");
         let rng = ring::rand::SystemRandom::new();
         if !path.exists() {
-            let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-                .map_err(|_| KeyError::Generate)?;
+            let doc =
+                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                    .map_err(|_| KeyError::Generate)?;
             write_private(&path, doc.as_ref())?;
         }
         let der = fs_err::read(&path)?;
-        let signer = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
-            .map_err(|_| KeyError::BadKey { path: path.clone() })?;
+        let signer =
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
+                .map_err(|_| KeyError::BadKey { path: path.clone() })?;
         let public = signer.public_key().as_ref().to_vec();
         let kid = kid_of(&public);
         let mut verifiers = vec![(kid.clone(), public)];
@@ -116,7 +121,11 @@ impl TokenKeys {
                 }
             }
         }
-        Ok(TokenKeys { signer, kid, verifiers })
+        Ok(TokenKeys {
+            signer,
+            kid,
+            verifiers,
+        })
     }
 
     /// Retire the current key (kept for verification) and generate a new one.
@@ -150,30 +159,46 @@ impl TokenKeys {
             B64.encode(serde_json::to_vec(claims).map_err(|e| KeyError::Io(e.into()))?)
         );
         let rng = ring::rand::SystemRandom::new();
-        let sig = self.signer.sign(&rng, input.as_bytes()).map_err(|_| KeyError::Generate)?;
+        let sig = self
+            .signer
+            .sign(&rng, input.as_bytes())
+            .map_err(|_| KeyError::Generate)?;
         Ok(format!("{input}.{}", B64.encode(sig.as_ref())))
     }
 
     /// Verify a compact JWS and its time window and audience.
     pub fn verify(&self, token: &str, audience: &str, now: i64) -> Result<Claims, TokenError> {
         let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
         let header: serde_json::Value =
-            serde_json::from_slice(&B64.decode(h).map_err(|_| TokenError::Malformed)?).map_err(|_| TokenError::Malformed)?;
+            serde_json::from_slice(&B64.decode(h).map_err(|_| TokenError::Malformed)?)
+                .map_err(|_| TokenError::Malformed)?;
         if header.get("alg").and_then(|a| a.as_str()) != Some("ES256") {
             return Err(TokenError::Signature);
         }
-        let kid = header.get("kid").and_then(|k| k.as_str()).ok_or(TokenError::Signature)?;
-        let key = self.verifiers.iter().find(|(k, _)| k == kid).ok_or(TokenError::Signature)?;
+        let kid = header
+            .get("kid")
+            .and_then(|k| k.as_str())
+            .ok_or(TokenError::Signature)?;
+        let key = self
+            .verifiers
+            .iter()
+            .find(|(k, _)| k == kid)
+            .ok_or(TokenError::Signature)?;
         let sig = B64.decode(s).map_err(|_| TokenError::Malformed)?;
-        let signed = token.get(..h.len() + 1 + c.len()).ok_or(TokenError::Malformed)?;
+        let signed = token
+            .get(..h.len() + 1 + c.len())
+            .ok_or(TokenError::Malformed)?;
         signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &key.1)
             .verify(signed.as_bytes(), &sig)
             .map_err(|_| TokenError::Signature)?;
         let claims: Claims =
-            serde_json::from_slice(&B64.decode(c).map_err(|_| TokenError::Malformed)?).map_err(|_| TokenError::Malformed)?;
+            serde_json::from_slice(&B64.decode(c).map_err(|_| TokenError::Malformed)?)
+                .map_err(|_| TokenError::Malformed)?;
         // Small leeway for clock skew between token issue and use (RFC 7519 §4.1.4 allows it).
         if now > claims.exp || now + 30 < claims.nbf {
             return Err(TokenError::Expired);
@@ -186,9 +211,13 @@ impl TokenKeys {
 }
 
 fn write_private(path: &Path, data: &[u8]) -> Result<(), KeyError> {
-    use std::io::Write;
     use fs_err::os::unix::fs::OpenOptionsExt;
-    let mut f = fs_err::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    use std::io::Write;
+    let mut f = fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(data)?;
     f.sync_all()?;
     Ok(())
@@ -207,7 +236,11 @@ mod tests {
             nbf: 0,
             iat: 0,
             jti: "x".into(),
-            access: vec![Access { kind: "repository".into(), name: "p/a".into(), actions: vec!["pull".into()] }],
+            access: vec![Access {
+                kind: "repository".into(),
+                name: "p/a".into(),
+                actions: vec!["pull".into()],
+            }],
         }
     }
 
@@ -218,12 +251,21 @@ mod tests {
         let t = keys.issue(&claims(100)).unwrap();
         let c = keys.verify(&t, "kura", 50).unwrap();
         assert_eq!(c.sub, "alice");
-        assert_eq!(keys.verify(&t, "kura", 101).unwrap_err(), TokenError::Expired);
-        assert_eq!(keys.verify(&t, "other", 50).unwrap_err(), TokenError::Audience);
+        assert_eq!(
+            keys.verify(&t, "kura", 101).unwrap_err(),
+            TokenError::Expired
+        );
+        assert_eq!(
+            keys.verify(&t, "other", 50).unwrap_err(),
+            TokenError::Audience
+        );
         let mut parts: Vec<&str> = t.split('.').collect();
         let forged = B64.encode(serde_json::to_vec(&claims(10_000)).unwrap());
         parts[1] = &forged;
-        assert_eq!(keys.verify(&parts.join("."), "kura", 50).unwrap_err(), TokenError::Signature);
+        assert_eq!(
+            keys.verify(&parts.join("."), "kura", 50).unwrap_err(),
+            TokenError::Signature
+        );
         for junk in ["", "a.b", "a.b.c", "....", "eyJ.eyJ.xx"] {
             assert!(keys.verify(junk, "kura", 50).is_err());
         }

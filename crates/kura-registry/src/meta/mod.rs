@@ -240,7 +240,12 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Delete a tag.
     fn delete_tag(&self, repo: &RepoName, tag: &str) -> Result<bool, MetaError>;
     /// Tags in lexical order after `last`, at most `n`; `None` if the repository is unknown.
-    fn tags(&self, repo: &RepoName, last: Option<&str>, n: Option<usize>) -> Result<Option<Vec<String>>, MetaError>;
+    fn tags(
+        &self,
+        repo: &RepoName,
+        last: Option<&str>,
+        n: Option<usize>,
+    ) -> Result<Option<Vec<String>>, MetaError>;
     /// Repository names in lexical order after `last`.
     fn repositories(&self, last: Option<&str>) -> Result<Vec<String>, MetaError>;
     /// Manifests whose subject is `subject`.
@@ -306,11 +311,15 @@ pub fn glob_match(pattern: &str, tag: &str) -> bool {
         match p.split_first() {
             None => t.is_empty(),
             Some((b'*', rest)) => (0..=t.len()).any(|i| t.get(i..).is_some_and(|s| go(rest, s))),
-            Some((c, rest)) => t.split_first().is_some_and(|(tc, trest)| tc == c && go(rest, trest)),
+            Some((c, rest)) => t
+                .split_first()
+                .is_some_and(|(tc, trest)| tc == c && go(rest, trest)),
         }
     }
     // Patterns come from admins and tags are ≤128 bytes; bound the backtracking anyway.
-    pattern.len() <= 128 && pattern.bytes().filter(|b| *b == b'*').count() <= 4 && go(pattern.as_bytes(), tag.as_bytes())
+    pattern.len() <= 128
+        && pattern.bytes().filter(|b| *b == b'*').count() <= 4
+        && go(pattern.as_bytes(), tag.as_bytes())
 }
 
 #[cfg(test)]

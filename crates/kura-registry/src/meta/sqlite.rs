@@ -44,14 +44,18 @@ fn db(op: &'static str) -> impl FnOnce(rusqlite::Error) -> MetaError {
 
 fn open_conn(path: &Path) -> Result<Connection, MetaError> {
     let c = Connection::open(path).map_err(db("open"))?;
-    c.busy_timeout(std::time::Duration::from_secs(30)).map_err(db("busy timeout"))?;
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(db("busy timeout"))?;
     c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")
         .map_err(db("pragmas"))?;
     Ok(c)
 }
 
 fn parse_digest(s: String) -> Result<Digest, MetaError> {
-    s.parse().map_err(|e| MetaError::Corrupt { what: "digest", detail: format!("{s}: {e}") })
+    s.parse().map_err(|e| MetaError::Corrupt {
+        what: "digest",
+        detail: format!("{s}: {e}"),
+    })
 }
 
 impl SqliteMeta {
@@ -59,8 +63,14 @@ impl SqliteMeta {
     pub fn open(path: &Path) -> Result<SqliteMeta, MetaError> {
         let w = open_conn(path)?;
         w.execute_batch(SCHEMA).map_err(db("schema"))?;
-        let readers = (0..4).map(|_| open_conn(path).map(Mutex::new)).collect::<Result<_, _>>()?;
-        Ok(SqliteMeta { writer: Mutex::new(w), readers, next: AtomicUsize::new(0) })
+        let readers = (0..4)
+            .map(|_| open_conn(path).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
+        Ok(SqliteMeta {
+            writer: Mutex::new(w),
+            readers,
+            next: AtomicUsize::new(0),
+        })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, MetaError>) -> Result<T, MetaError> {
@@ -78,9 +88,14 @@ impl SqliteMeta {
         f(&c)
     }
 
-    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, MetaError>) -> Result<T, MetaError> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, MetaError>,
+    ) -> Result<T, MetaError> {
         let mut c = self.writer.lock().map_err(|_| MetaError::Poisoned)?;
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db("begin"))?;
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db("begin"))?;
         let v = f(&tx)?;
         tx.commit().map_err(db("commit"))?;
         Ok(v)
@@ -88,9 +103,11 @@ impl SqliteMeta {
 }
 
 fn repo_id(c: &Connection, repo: &RepoName) -> Result<Option<i64>, MetaError> {
-    c.query_row("SELECT id FROM repos WHERE name=?1", [repo.as_str()], |r| r.get(0))
-        .optional()
-        .map_err(db("repo lookup"))
+    c.query_row("SELECT id FROM repos WHERE name=?1", [repo.as_str()], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(db("repo lookup"))
 }
 
 fn ensure_repo(c: &Connection, repo: &RepoName) -> Result<i64, MetaError> {
@@ -99,7 +116,10 @@ fn ensure_repo(c: &Connection, repo: &RepoName) -> Result<i64, MetaError> {
         params![repo.as_str(), repo.project()],
     )
     .map_err(db("repo create"))?;
-    repo_id(c, repo)?.ok_or(MetaError::Corrupt { what: "repos", detail: "row vanished".into() })
+    repo_id(c, repo)?.ok_or(MetaError::Corrupt {
+        what: "repos",
+        detail: "row vanished".into(),
+    })
 }
 
 fn now() -> i64 {
@@ -127,10 +147,14 @@ impl MetaStore for SqliteMeta {
 
     fn blob(&self, d: &Digest) -> Result<Option<u64>, MetaError> {
         self.read(|c| {
-            c.query_row("SELECT size FROM blobs WHERE digest=?1", [d.to_string()], |r| r.get::<_, i64>(0))
-                .optional()
-                .map(|o| o.map(|s| s as u64))
-                .map_err(db("blob lookup"))
+            c.query_row(
+                "SELECT size FROM blobs WHERE digest=?1",
+                [d.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|o| o.map(|s| s as u64))
+            .map_err(db("blob lookup"))
         })
     }
 
@@ -142,8 +166,11 @@ impl MetaStore for SqliteMeta {
                 params![d.to_string(), size as i64, now()],
             )
             .map_err(db("blob insert"))?;
-            tx.execute("INSERT OR IGNORE INTO repo_blobs(repo, digest) VALUES (?1, ?2)", params![id, d.to_string()])
-                .map_err(db("blob link"))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO repo_blobs(repo, digest) VALUES (?1, ?2)",
+                params![id, d.to_string()],
+            )
+            .map_err(db("blob link"))?;
             Ok(())
         })
     }
@@ -151,22 +178,34 @@ impl MetaStore for SqliteMeta {
     fn mount_blob(&self, repo: &RepoName, d: &Digest) -> Result<Option<u64>, MetaError> {
         self.write(|tx| {
             let size: Option<i64> = tx
-                .query_row("SELECT size FROM blobs WHERE digest=?1", [d.to_string()], |r| r.get(0))
+                .query_row(
+                    "SELECT size FROM blobs WHERE digest=?1",
+                    [d.to_string()],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(db("blob lookup"))?;
             let Some(size) = size else { return Ok(None) };
             let id = ensure_repo(tx, repo)?;
-            tx.execute("INSERT OR IGNORE INTO repo_blobs(repo, digest) VALUES (?1, ?2)", params![id, d.to_string()])
-                .map_err(db("blob link"))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO repo_blobs(repo, digest) VALUES (?1, ?2)",
+                params![id, d.to_string()],
+            )
+            .map_err(db("blob link"))?;
             Ok(Some(size as u64))
         })
     }
 
     fn unlink_blob(&self, repo: &RepoName, d: &Digest) -> Result<bool, MetaError> {
         self.write(|tx| {
-            let Some(id) = repo_id(tx, repo)? else { return Ok(false) };
+            let Some(id) = repo_id(tx, repo)? else {
+                return Ok(false);
+            };
             let n = tx
-                .execute("DELETE FROM repo_blobs WHERE repo=?1 AND digest=?2", params![id, d.to_string()])
+                .execute(
+                    "DELETE FROM repo_blobs WHERE repo=?1 AND digest=?2",
+                    params![id, d.to_string()],
+                )
                 .map_err(db("blob unlink"))?;
             Ok(n > 0)
         })
@@ -174,7 +213,9 @@ impl MetaStore for SqliteMeta {
 
     fn missing_refs(&self, repo: &RepoName, digests: &[Digest]) -> Result<Vec<Digest>, MetaError> {
         self.read(|c| {
-            let Some(id) = repo_id(c, repo)? else { return Ok(digests.to_vec()) };
+            let Some(id) = repo_id(c, repo)? else {
+                return Ok(digests.to_vec());
+            };
             let mut blob = c
                 .prepare_cached("SELECT 1 FROM repo_blobs WHERE repo=?1 AND digest=?2")
                 .map_err(db("prepare"))?;
@@ -203,11 +244,19 @@ impl MetaStore for SqliteMeta {
                 )
                 .map_err(db("prepare"))?
                 .query_row(params![repo.as_str(), d.to_string()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get(2)?, r.get::<_, Option<String>>(3)?, r.get(4)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get(4)?,
+                    ))
                 })
                 .optional()
                 .map_err(db("manifest lookup"))?;
-            let Some((media_type, content, artifact_type, subject, annotations)) = row else { return Ok(None) };
+            let Some((media_type, content, artifact_type, subject, annotations)) = row else {
+                return Ok(None);
+            };
             Ok(Some(ManifestRow {
                 digest: d.clone(),
                 media_type,
@@ -286,40 +335,69 @@ impl MetaStore for SqliteMeta {
 
     fn delete_manifest(&self, repo: &RepoName, d: &Digest) -> Result<bool, MetaError> {
         self.write(|tx| {
-            let Some(id) = repo_id(tx, repo)? else { return Ok(false) };
+            let Some(id) = repo_id(tx, repo)? else {
+                return Ok(false);
+            };
             let ds = d.to_string();
             let n = tx
-                .execute("DELETE FROM manifests WHERE repo=?1 AND digest=?2", params![id, ds])
+                .execute(
+                    "DELETE FROM manifests WHERE repo=?1 AND digest=?2",
+                    params![id, ds],
+                )
                 .map_err(db("manifest delete"))?;
-            tx.execute("DELETE FROM manifest_refs WHERE repo=?1 AND manifest=?2", params![id, ds])
-                .map_err(db("manifest refs delete"))?;
-            tx.execute("DELETE FROM tags WHERE repo=?1 AND digest=?2", params![id, ds])
-                .map_err(db("tags delete"))?;
+            tx.execute(
+                "DELETE FROM manifest_refs WHERE repo=?1 AND manifest=?2",
+                params![id, ds],
+            )
+            .map_err(db("manifest refs delete"))?;
+            tx.execute(
+                "DELETE FROM tags WHERE repo=?1 AND digest=?2",
+                params![id, ds],
+            )
+            .map_err(db("tags delete"))?;
             Ok(n > 0)
         })
     }
 
     fn delete_tag(&self, repo: &RepoName, tag: &str) -> Result<bool, MetaError> {
         self.write(|tx| {
-            let Some(id) = repo_id(tx, repo)? else { return Ok(false) };
+            let Some(id) = repo_id(tx, repo)? else {
+                return Ok(false);
+            };
             let n = tx
-                .execute("DELETE FROM tags WHERE repo=?1 AND name=?2", params![id, tag])
+                .execute(
+                    "DELETE FROM tags WHERE repo=?1 AND name=?2",
+                    params![id, tag],
+                )
                 .map_err(db("tag delete"))?;
             Ok(n > 0)
         })
     }
 
-    fn tags(&self, repo: &RepoName, last: Option<&str>, n: Option<usize>) -> Result<Option<Vec<String>>, MetaError> {
+    fn tags(
+        &self,
+        repo: &RepoName,
+        last: Option<&str>,
+        n: Option<usize>,
+    ) -> Result<Option<Vec<String>>, MetaError> {
         self.read(|c| {
-            let Some(id) = repo_id(c, repo)? else { return Ok(None) };
+            let Some(id) = repo_id(c, repo)? else {
+                return Ok(None);
+            };
             let limit = n.map(|n| n as i64).unwrap_or(-1);
             let mut st = c
-                .prepare_cached("SELECT name FROM tags WHERE repo=?1 AND name > ?2 ORDER BY name LIMIT ?3")
+                .prepare_cached(
+                    "SELECT name FROM tags WHERE repo=?1 AND name > ?2 ORDER BY name LIMIT ?3",
+                )
                 .map_err(db("prepare"))?;
             let rows = st
-                .query_map(params![id, last.unwrap_or(""), limit], |r| r.get::<_, String>(0))
+                .query_map(params![id, last.unwrap_or(""), limit], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(db("tags"))?;
-            Ok(Some(rows.collect::<Result<Vec<_>, _>>().map_err(db("tags"))?))
+            Ok(Some(
+                rows.collect::<Result<Vec<_>, _>>().map_err(db("tags"))?,
+            ))
         })
     }
 
@@ -328,7 +406,9 @@ impl MetaStore for SqliteMeta {
             let mut st = c
                 .prepare_cached("SELECT name FROM repos WHERE name > ?1 ORDER BY name")
                 .map_err(db("prepare"))?;
-            let rows = st.query_map([last.unwrap_or("")], |r| r.get::<_, String>(0)).map_err(db("catalog"))?;
+            let rows = st
+                .query_map([last.unwrap_or("")], |r| r.get::<_, String>(0))
+                .map_err(db("catalog"))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(db("catalog"))
         })
     }
@@ -372,8 +452,11 @@ impl MetaStore for SqliteMeta {
     fn upload_create(&self, id: &str, repo: &RepoName, now: i64) -> Result<(), MetaError> {
         self.write(|tx| {
             ensure_repo(tx, repo)?;
-            tx.execute("INSERT INTO uploads(id, repo, created, touched) VALUES (?1, ?2, ?3, ?3)", params![id, repo.as_str(), now])
-                .map_err(db("upload create"))?;
+            tx.execute(
+                "INSERT INTO uploads(id, repo, created, touched) VALUES (?1, ?2, ?3, ?3)",
+                params![id, repo.as_str(), now],
+            )
+            .map_err(db("upload create"))?;
             Ok(())
         })
     }
@@ -388,28 +471,41 @@ impl MetaStore for SqliteMeta {
 
     fn upload_touch(&self, id: &str, now: i64) -> Result<(), MetaError> {
         self.write(|tx| {
-            tx.execute("UPDATE uploads SET touched=?2 WHERE id=?1", params![id, now]).map_err(db("upload touch"))?;
+            tx.execute(
+                "UPDATE uploads SET touched=?2 WHERE id=?1",
+                params![id, now],
+            )
+            .map_err(db("upload touch"))?;
             Ok(())
         })
     }
 
     fn upload_delete(&self, id: &str) -> Result<(), MetaError> {
         self.write(|tx| {
-            tx.execute("DELETE FROM uploads WHERE id=?1", [id]).map_err(db("upload delete"))?;
+            tx.execute("DELETE FROM uploads WHERE id=?1", [id])
+                .map_err(db("upload delete"))?;
             Ok(())
         })
     }
 
     fn uploads_idle(&self, before: i64) -> Result<Vec<String>, MetaError> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT id FROM uploads WHERE touched < ?1").map_err(db("prepare"))?;
-            let rows = st.query_map([before], |r| r.get::<_, String>(0)).map_err(db("uploads"))?;
+            let mut st = c
+                .prepare("SELECT id FROM uploads WHERE touched < ?1")
+                .map_err(db("prepare"))?;
+            let rows = st
+                .query_map([before], |r| r.get::<_, String>(0))
+                .map_err(db("uploads"))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(db("uploads"))
         })
     }
 
     fn uploads_open(&self) -> Result<u64, MetaError> {
-        self.read(|c| c.query_row("SELECT COUNT(*) FROM uploads", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(db("uploads")))
+        self.read(|c| {
+            c.query_row("SELECT COUNT(*) FROM uploads", [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(db("uploads"))
+        })
     }
 
     fn orphan_blobs(&self, before: i64) -> Result<Vec<Digest>, MetaError> {
@@ -421,8 +517,11 @@ impl MetaStore for SqliteMeta {
                      AND NOT EXISTS (SELECT 1 FROM manifest_refs mr WHERE mr.target=b.digest)",
                 )
                 .map_err(db("prepare"))?;
-            let rows = st.query_map([before], |r| r.get::<_, String>(0)).map_err(db("orphans"))?;
-            rows.map(|r| r.map_err(db("orphans")).and_then(parse_digest)).collect()
+            let rows = st
+                .query_map([before], |r| r.get::<_, String>(0))
+                .map_err(db("orphans"))?;
+            rows.map(|r| r.map_err(db("orphans")).and_then(parse_digest))
+                .collect()
         })
     }
 
@@ -442,9 +541,18 @@ impl MetaStore for SqliteMeta {
 
     fn user(&self, name: &str) -> Result<Option<User>, MetaError> {
         self.read(|c| {
-            c.query_row("SELECT name, hash, admin, disabled FROM users WHERE name=?1", [name], |r| {
-                Ok(User { name: r.get(0)?, password_hash: r.get(1)?, admin: r.get(2)?, disabled: r.get(3)? })
-            })
+            c.query_row(
+                "SELECT name, hash, admin, disabled FROM users WHERE name=?1",
+                [name],
+                |r| {
+                    Ok(User {
+                        name: r.get(0)?,
+                        password_hash: r.get(1)?,
+                        admin: r.get(2)?,
+                        disabled: r.get(3)?,
+                    })
+                },
+            )
             .optional()
             .map_err(db("user lookup"))
         })
@@ -463,9 +571,18 @@ impl MetaStore for SqliteMeta {
 
     fn users(&self) -> Result<Vec<User>, MetaError> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT name, hash, admin, disabled FROM users ORDER BY name").map_err(db("prepare"))?;
+            let mut st = c
+                .prepare("SELECT name, hash, admin, disabled FROM users ORDER BY name")
+                .map_err(db("prepare"))?;
             let rows = st
-                .query_map([], |r| Ok(User { name: r.get(0)?, password_hash: r.get(1)?, admin: r.get(2)?, disabled: r.get(3)? }))
+                .query_map([], |r| {
+                    Ok(User {
+                        name: r.get(0)?,
+                        password_hash: r.get(1)?,
+                        admin: r.get(2)?,
+                        disabled: r.get(3)?,
+                    })
+                })
                 .map_err(db("users"))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(db("users"))
         })
@@ -474,9 +591,18 @@ impl MetaStore for SqliteMeta {
     fn project(&self, name: &str) -> Result<Option<Project>, MetaError> {
         self.read(|c| {
             let row = c
-                .query_row("SELECT name, public, quota, immutable FROM projects WHERE name=?1", [name], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<i64>>(2)?, r.get::<_, String>(3)?))
-                })
+                .query_row(
+                    "SELECT name, public, quota, immutable FROM projects WHERE name=?1",
+                    [name],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, bool>(1)?,
+                            r.get::<_, Option<i64>>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    },
+                )
                 .optional()
                 .map_err(db("project lookup"))?;
             row.map(decode_project).transpose()
@@ -484,7 +610,10 @@ impl MetaStore for SqliteMeta {
     }
 
     fn put_project(&self, p: &Project) -> Result<(), MetaError> {
-        let imm = serde_json::to_string(&p.immutable_tags).map_err(|e| MetaError::Corrupt { what: "project", detail: e.to_string() })?;
+        let imm = serde_json::to_string(&p.immutable_tags).map_err(|e| MetaError::Corrupt {
+            what: "project",
+            detail: e.to_string(),
+        })?;
         self.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO projects(name, public, quota, immutable) VALUES (?1, ?2, ?3, ?4)",
@@ -497,11 +626,21 @@ impl MetaStore for SqliteMeta {
 
     fn projects(&self) -> Result<Vec<Project>, MetaError> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT name, public, quota, immutable FROM projects ORDER BY name").map_err(db("prepare"))?;
+            let mut st = c
+                .prepare("SELECT name, public, quota, immutable FROM projects ORDER BY name")
+                .map_err(db("prepare"))?;
             let rows = st
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<i64>>(2)?, r.get::<_, String>(3)?)))
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
                 .map_err(db("projects"))?;
-            rows.map(|r| r.map_err(db("projects")).and_then(decode_project)).collect()
+            rows.map(|r| r.map_err(db("projects")).and_then(decode_project))
+                .collect()
         })
     }
 
@@ -512,7 +651,10 @@ impl MetaStore for SqliteMeta {
                     "INSERT OR REPLACE INTO members(project, user, role) VALUES (?1, ?2, ?3)",
                     params![project, user, r.as_str()],
                 ),
-                None => tx.execute("DELETE FROM members WHERE project=?1 AND user=?2", params![project, user]),
+                None => tx.execute(
+                    "DELETE FROM members WHERE project=?1 AND user=?2",
+                    params![project, user],
+                ),
             }
             .map_err(db("member write"))?;
             Ok(())
@@ -527,18 +669,36 @@ impl MetaStore for SqliteMeta {
                 .query_row(params![project, user], |r| r.get(0))
                 .optional()
                 .map_err(db("member lookup"))?;
-            r.map(|s| Role::parse(&s).ok_or(MetaError::Corrupt { what: "role", detail: s })).transpose()
+            r.map(|s| {
+                Role::parse(&s).ok_or(MetaError::Corrupt {
+                    what: "role",
+                    detail: s,
+                })
+            })
+            .transpose()
         })
     }
 
     fn memberships(&self, user: &str) -> Result<Vec<(String, Role)>, MetaError> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT project, role FROM members WHERE user=?1 ORDER BY project").map_err(db("prepare"))?;
-            let rows = st.query_map([user], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(db("members"))?;
+            let mut st = c
+                .prepare("SELECT project, role FROM members WHERE user=?1 ORDER BY project")
+                .map_err(db("prepare"))?;
+            let rows = st
+                .query_map([user], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(db("members"))?;
             let mut out = Vec::new();
             for row in rows {
                 let (p, r) = row.map_err(db("members"))?;
-                out.push((p, Role::parse(&r).ok_or(MetaError::Corrupt { what: "role", detail: r })?));
+                out.push((
+                    p,
+                    Role::parse(&r).ok_or(MetaError::Corrupt {
+                        what: "role",
+                        detail: r,
+                    })?,
+                ));
             }
             Ok(out)
         })
@@ -546,16 +706,25 @@ impl MetaStore for SqliteMeta {
 
     fn robot(&self, name: &str) -> Result<Option<Robot>, MetaError> {
         self.read(|c| {
-            c.query_row("SELECT name, project, hash, actions, expires, disabled FROM robots WHERE name=?1", [name], |r| {
-                Ok(Robot {
-                    name: r.get(0)?,
-                    project: r.get(1)?,
-                    secret_hash: r.get(2)?,
-                    actions: r.get::<_, String>(3)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                    expires_at: r.get(4)?,
-                    disabled: r.get(5)?,
-                })
-            })
+            c.query_row(
+                "SELECT name, project, hash, actions, expires, disabled FROM robots WHERE name=?1",
+                [name],
+                |r| {
+                    Ok(Robot {
+                        name: r.get(0)?,
+                        project: r.get(1)?,
+                        secret_hash: r.get(2)?,
+                        actions: r
+                            .get::<_, String>(3)?
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                        expires_at: r.get(4)?,
+                        disabled: r.get(5)?,
+                    })
+                },
+            )
             .optional()
             .map_err(db("robot lookup"))
         })
@@ -575,20 +744,34 @@ impl MetaStore for SqliteMeta {
     fn audit_append(&self, recs: &[AuditRecord]) -> Result<Vec<AuditEntry>, MetaError> {
         self.write(|tx| {
             let head: Option<(i64, String)> = tx
-                .query_row("SELECT seq, hash FROM audit_meta WHERE key='head'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    "SELECT seq, hash FROM audit_meta WHERE key='head'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()
                 .map_err(db("audit head"))?;
-            let (mut seq, mut prev) = head.map(|(s, h)| (s as u64, h)).unwrap_or((0, crate::audit::GENESIS.to_owned()));
+            let (mut seq, mut prev) = head
+                .map(|(s, h)| (s as u64, h))
+                .unwrap_or((0, crate::audit::GENESIS.to_owned()));
             let mut out = Vec::with_capacity(recs.len());
             let mut ins = tx
-                .prepare_cached("INSERT INTO audit(seq, record, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT INTO audit(seq, record, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
+                )
                 .map_err(db("prepare"))?;
             for rec in recs {
                 seq += 1;
                 let body = crate::audit::canonical(seq, rec);
                 let hash = crate::audit::chain_hash(&prev, &body);
-                ins.execute(params![seq as i64, body, prev, hash]).map_err(db("audit insert"))?;
-                out.push(AuditEntry { seq, record: rec.clone(), prev_hash: prev.clone(), hash: hash.clone() });
+                ins.execute(params![seq as i64, body, prev, hash])
+                    .map_err(db("audit insert"))?;
+                out.push(AuditEntry {
+                    seq,
+                    record: rec.clone(),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                });
                 prev = hash;
             }
             tx.execute(
@@ -652,16 +835,33 @@ impl MetaStore for SqliteMeta {
 impl SqliteMeta {
     fn audit_meta(&self, key: &str) -> Result<Option<Checkpoint>, MetaError> {
         self.read(|c| {
-            c.query_row("SELECT seq, hash FROM audit_meta WHERE key=?1", [key], |r| {
-                Ok(Checkpoint { seq: r.get::<_, i64>(0)? as u64, hash: r.get(1)? })
-            })
+            c.query_row(
+                "SELECT seq, hash FROM audit_meta WHERE key=?1",
+                [key],
+                |r| {
+                    Ok(Checkpoint {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        hash: r.get(1)?,
+                    })
+                },
+            )
             .optional()
             .map_err(db("audit meta"))
         })
     }
 }
 
-fn decode_project((name, public, quota, imm): (String, bool, Option<i64>, String)) -> Result<Project, MetaError> {
-    let immutable_tags = serde_json::from_str(&imm).map_err(|e| MetaError::Corrupt { what: "project", detail: format!("{name}: {e}") })?;
-    Ok(Project { name, public, quota_bytes: quota.map(|q| q as u64), immutable_tags })
+fn decode_project(
+    (name, public, quota, imm): (String, bool, Option<i64>, String),
+) -> Result<Project, MetaError> {
+    let immutable_tags = serde_json::from_str(&imm).map_err(|e| MetaError::Corrupt {
+        what: "project",
+        detail: format!("{name}: {e}"),
+    })?;
+    Ok(Project {
+        name,
+        public,
+        quota_bytes: quota.map(|q| q as u64),
+        immutable_tags,
+    })
 }

@@ -10,13 +10,17 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 
 pub(crate) fn parse_digest(s: &str) -> Result<Digest, OciError> {
-    s.parse().map_err(|e: crate::digest::DigestError| OciError::new(ErrorCode::DigestInvalid, e.to_string()))
+    s.parse().map_err(|e: crate::digest::DigestError| {
+        OciError::new(ErrorCode::DigestInvalid, e.to_string())
+    })
 }
 
 /// Parse `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`: `Ok(None)` means no usable Range
 /// header (serve everything), `Err` means 416.
 fn parse_range(h: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(spec) = h.trim().strip_prefix("bytes=") else { return Ok(None) };
+    let Some(spec) = h.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
     if spec.contains(',') {
         // Multiple ranges would need multipart/byteranges; serving the whole blob is allowed.
         return Ok(None);
@@ -74,12 +78,9 @@ pub(crate) async fn get(ctx: Ctx, digest: &str, head: bool) -> Result<Response, 
     if head {
         return Ok(respond(status, &headers, Body::empty()));
     }
-    let stream = ctx
-        .app
-        .store
-        .read(&d, range)
-        .await?
-        .ok_or_else(|| OciError::new(ErrorCode::BlobUnknown, "blob content missing from storage"))?;
+    let stream = ctx.app.store.read(&d, range).await?.ok_or_else(|| {
+        OciError::new(ErrorCode::BlobUnknown, "blob content missing from storage")
+    })?;
     ctx.audit("pull", "", &d.to_string(), "ok");
     Ok(respond(status, &headers, Body::from_stream(stream)))
 }
@@ -94,11 +95,18 @@ pub(crate) async fn delete(ctx: Ctx, digest: &str) -> Result<Response, OciError>
         .await
         .map_err(|_| OciError::new(ErrorCode::Unknown, "task failed"))??;
     if !removed {
-        return Err(OciError::new(ErrorCode::BlobUnknown, "blob unknown to registry"));
+        return Err(OciError::new(
+            ErrorCode::BlobUnknown,
+            "blob unknown to registry",
+        ));
     }
     ctx.audit("delete", "", &d.to_string(), "ok");
     // Bytes stay until GC proves nothing references them (another repository may share them).
-    Ok(respond(StatusCode::ACCEPTED, &[("content-length", "0".into())], Body::empty()))
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        &[("content-length", "0".into())],
+        Body::empty(),
+    ))
 }
 
 #[cfg(test)]

@@ -9,16 +9,32 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
-pub(crate) async fn get(app: App, caller: Caller, query: Vec<(String, String)>, headers: &HeaderMap, method: Method) -> Result<Response, OciError> {
+pub(crate) async fn get(
+    app: App,
+    caller: Caller,
+    query: Vec<(String, String)>,
+    headers: &HeaderMap,
+    method: Method,
+) -> Result<Response, OciError> {
     if method != Method::GET {
-        return Err(OciError::new(ErrorCode::Unsupported, "method not allowed on this endpoint"));
+        return Err(OciError::new(
+            ErrorCode::Unsupported,
+            "method not allowed on this endpoint",
+        ));
     }
     if caller.identity == Identity::Anonymous && !app.cfg.auth.disabled {
-        return Err(app.challenge(headers, Some("registry:catalog:*"), "authentication required"));
+        return Err(app.challenge(
+            headers,
+            Some("registry:catalog:*"),
+            "authentication required",
+        ));
     }
     let q = |k: &str| query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     let n = match q("n") {
-        Some(s) => Some(s.parse::<usize>().map_err(|_| OciError::new(ErrorCode::Unsupported, "n must be a non-negative integer").with_status(StatusCode::BAD_REQUEST))?),
+        Some(s) => Some(s.parse::<usize>().map_err(|_| {
+            OciError::new(ErrorCode::Unsupported, "n must be a non-negative integer")
+                .with_status(StatusCode::BAD_REQUEST)
+        })?),
         None => None,
     };
     let last = q("last").filter(|s| !s.is_empty());
@@ -28,7 +44,9 @@ pub(crate) async fn get(app: App, caller: Caller, query: Vec<(String, String)>, 
         if n.is_some_and(|n| out.len() >= n) {
             break;
         }
-        let Some(repo) = RepoName::parse(&name) else { continue };
+        let Some(repo) = RepoName::parse(&name) else {
+            continue;
+        };
         if app.rights(&caller.identity, &repo)?.pull {
             out.push(name);
         }
@@ -39,7 +57,10 @@ pub(crate) async fn get(app: App, caller: Caller, query: Vec<(String, String)>, 
         && n > 0
         && out.len() == n
     {
-        h.push(("link", format!("</v2/_catalog?n={n}&last={l}>; rel=\"next\"")));
+        h.push((
+            "link",
+            format!("</v2/_catalog?n={n}&last={l}>; rel=\"next\""),
+        ));
     }
     Ok(respond(StatusCode::OK, &h, Body::from(body)))
 }

@@ -47,28 +47,43 @@ fn invalid(msg: impl Into<String>) -> OciError {
 }
 
 fn descriptor(v: &Value, what: &str) -> Result<(Digest, Option<String>, bool), OciError> {
-    let obj = v.as_object().ok_or_else(|| invalid(format!("{what} is not an object")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid(format!("{what} is not an object")))?;
     let digest = obj
         .get("digest")
         .and_then(Value::as_str)
         .ok_or_else(|| invalid(format!("{what} has no digest")))?
         .parse::<Digest>()
         .map_err(|e| invalid(format!("{what}: {e}")))?;
-    if obj.get("size").is_none_or(|s| s.as_i64().is_none_or(|n| n < 0)) {
+    if obj
+        .get("size")
+        .is_none_or(|s| s.as_i64().is_none_or(|n| n < 0))
+    {
         return Err(invalid(format!("{what} has no valid size")));
     }
-    let media_type = obj.get("mediaType").and_then(Value::as_str).map(str::to_owned);
+    let media_type = obj
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     // Non-distributable and foreign layers live elsewhere (image-spec layer.md; Docker
     // "foreign" layers with urls); they are never pushed.
-    let external = media_type.as_deref().is_some_and(|m| m.contains("nondistributable") || m.contains("foreign"))
-        || obj.get("urls").is_some_and(|u| u.as_array().is_some_and(|a| !a.is_empty()));
+    let external = media_type
+        .as_deref()
+        .is_some_and(|m| m.contains("nondistributable") || m.contains("foreign"))
+        || obj
+            .get("urls")
+            .is_some_and(|u| u.as_array().is_some_and(|a| !a.is_empty()));
     Ok((digest, media_type, external))
 }
 
 /// Validate a manifest body pushed with `content_type` and list its references.
 pub fn parse_manifest(content_type: &str, body: &[u8]) -> Result<Parsed, OciError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| invalid(format!("manifest is not JSON: {e}")))?;
-    let obj = v.as_object().ok_or_else(|| invalid("manifest is not a JSON object"))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| invalid(format!("manifest is not JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| invalid("manifest is not a JSON object"))?;
     if obj.get("schemaVersion").and_then(Value::as_i64) != Some(2) {
         return Err(invalid("schemaVersion must be 2"));
     }
@@ -76,32 +91,59 @@ pub fn parse_manifest(content_type: &str, body: &[u8]) -> Result<Parsed, OciErro
     if let Some(bt) = body_type
         && bt != content_type
     {
-        return Err(invalid(format!("mediaType {bt} does not match Content-Type {content_type}")));
+        return Err(invalid(format!(
+            "mediaType {bt} does not match Content-Type {content_type}"
+        )));
     }
-    let mut p = Parsed { blobs: Vec::new(), children: Vec::new(), subject: None, artifact_type: None, annotations: None };
+    let mut p = Parsed {
+        blobs: Vec::new(),
+        children: Vec::new(),
+        subject: None,
+        artifact_type: None,
+        annotations: None,
+    };
     match content_type {
         OCI_MANIFEST | DOCKER_MANIFEST => {
-            let config = obj.get("config").ok_or_else(|| invalid("image manifest has no config"))?;
+            let config = obj
+                .get("config")
+                .ok_or_else(|| invalid("image manifest has no config"))?;
             let (cd, cmt, _) = descriptor(config, "config")?;
             p.blobs.push(cd);
-            let layers = obj.get("layers").and_then(Value::as_array).ok_or_else(|| invalid("image manifest has no layers array"))?;
+            let layers = obj
+                .get("layers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("image manifest has no layers array"))?;
             for (i, l) in layers.iter().enumerate() {
                 let (d, _, external) = descriptor(l, &format!("layers[{i}]"))?;
                 if !external {
                     p.blobs.push(d);
                 }
             }
-            p.artifact_type = obj.get("artifactType").and_then(Value::as_str).map(str::to_owned).or(cmt);
+            p.artifact_type = obj
+                .get("artifactType")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or(cmt);
         }
         OCI_INDEX | DOCKER_LIST => {
-            let ms = obj.get("manifests").and_then(Value::as_array).ok_or_else(|| invalid("index has no manifests array"))?;
+            let ms = obj
+                .get("manifests")
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("index has no manifests array"))?;
             for (i, m) in ms.iter().enumerate() {
                 let (d, _, _) = descriptor(m, &format!("manifests[{i}]"))?;
                 p.children.push(d);
             }
-            p.artifact_type = obj.get("artifactType").and_then(Value::as_str).map(str::to_owned);
+            p.artifact_type = obj
+                .get("artifactType")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
         }
-        other => return Err(invalid(format!("unsupported manifest media type {other:?}"))),
+        other => {
+            return Err(invalid(format!(
+                "unsupported manifest media type {other:?}"
+            )));
+        }
     }
     if let Some(s) = obj.get("subject") {
         p.subject = Some(descriptor(s, "subject")?.0);
@@ -122,7 +164,9 @@ fn parse_ref(s: &str) -> Result<Reference, OciError> {
     })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, OciError> + Send + 'static) -> Result<T, OciError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, OciError> + Send + 'static,
+) -> Result<T, OciError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| OciError::new(ErrorCode::Unknown, "task failed"))?
@@ -160,7 +204,11 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
     let idle = Duration::from_secs(ctx.app.cfg.limits.body_idle_secs.max(1));
     let bytes = read_limited(body, limit, idle).await.map_err(|e| {
         if e.status == StatusCode::PAYLOAD_TOO_LARGE {
-            OciError::new(ErrorCode::SizeInvalid, format!("manifest exceeds {limit} bytes")).with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            OciError::new(
+                ErrorCode::SizeInvalid,
+                format!("manifest exceeds {limit} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
         } else {
             e
         }
@@ -174,7 +222,11 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
         Some(c) if !c.is_empty() => c,
         _ => serde_json::from_slice::<Value>(&bytes)
             .ok()
-            .and_then(|v| v.get("mediaType").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|v| {
+                v.get("mediaType")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .ok_or_else(|| invalid("no Content-Type and no mediaType"))?,
     };
     let parsed = parse_manifest(&ct, &bytes)?;
@@ -182,7 +234,10 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
         Reference::Digest(want) => {
             let got = Digest::of(want.algorithm(), &bytes);
             if got != want {
-                return Err(OciError::new(ErrorCode::DigestInvalid, format!("manifest hashes to {got}, not {want}")));
+                return Err(OciError::new(
+                    ErrorCode::DigestInvalid,
+                    format!("manifest hashes to {got}, not {want}"),
+                ));
             }
             (want, None)
         }
@@ -193,10 +248,18 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
     if !ctx.app.cfg.limits.allow_missing_refs {
         let missing = ctx.app.meta.missing_refs(&ctx.repo, &refs)?;
         if let Some(first) = missing.first() {
-            ctx.audit("push", reference, &d.to_string(), "error: missing references");
+            ctx.audit(
+                "push",
+                reference,
+                &d.to_string(),
+                "error: missing references",
+            );
             return Err(OciError::new(
                 ErrorCode::ManifestBlobUnknown,
-                format!("manifest references {} unknown blob(s) or manifest(s), first {first}", missing.len()),
+                format!(
+                    "manifest references {} unknown blob(s) or manifest(s), first {first}",
+                    missing.len()
+                ),
             ));
         }
     }
@@ -213,7 +276,10 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
     let (app, repo, tag2) = (ctx.app.clone(), ctx.repo.clone(), tag.clone());
     let res = blocking(move || {
         let imm = |t: &str| patterns.iter().any(|p| glob_match(p, t));
-        match app.meta.put_manifest(&repo, &row, &refs, tag2.as_deref(), &imm) {
+        match app
+            .meta
+            .put_manifest(&repo, &row, &refs, tag2.as_deref(), &imm)
+        {
             Ok(_) => Ok(Ok(())),
             Err(MetaError::TagImmutable { tag, .. }) => Ok(Err(tag)),
             Err(e) => Err(e.into()),
@@ -222,7 +288,10 @@ pub(crate) async fn put(ctx: Ctx, reference: &str, body: Body) -> Result<Respons
     .await?;
     if let Err(t) = res {
         ctx.audit("push", reference, &d.to_string(), "denied: immutable tag");
-        return Err(OciError::new(ErrorCode::Denied, format!("tag {t} is immutable in project {}", ctx.repo.project())));
+        return Err(OciError::new(
+            ErrorCode::Denied,
+            format!("tag {t} is immutable in project {}", ctx.repo.project()),
+        ));
     }
     ctx.audit("push", reference, &d.to_string(), "ok");
     let mut headers = vec![
@@ -245,7 +314,10 @@ pub(crate) async fn delete(ctx: Ctx, reference: &str) -> Result<Response, OciErr
             let project = ctx.app.meta.project(ctx.repo.project())?;
             if project.is_some_and(|p| p.immutable_tags.iter().any(|p| glob_match(p, &t))) {
                 ctx.audit("delete", &t, "", "denied: immutable tag");
-                return Err(OciError::new(ErrorCode::Denied, format!("tag {t} is immutable")));
+                return Err(OciError::new(
+                    ErrorCode::Denied,
+                    format!("tag {t} is immutable"),
+                ));
             }
             let t2 = t.clone();
             if !blocking(move || Ok(app.meta.delete_tag(&repo, &t2)?)).await? {
@@ -262,7 +334,11 @@ pub(crate) async fn delete(ctx: Ctx, reference: &str) -> Result<Response, OciErr
             ctx.audit("delete", "", &d.to_string(), "ok");
         }
     }
-    Ok(respond(StatusCode::ACCEPTED, &[("content-length", "0".into())], Body::empty()))
+    Ok(respond(
+        StatusCode::ACCEPTED,
+        &[("content-length", "0".into())],
+        Body::empty(),
+    ))
 }
 
 #[cfg(test)]
@@ -279,7 +355,10 @@ mod tests {
             r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"application/x","digest":"{}","size":2}},
             "layers":[{{"mediaType":"l","digest":"{}","size":3}},{{"mediaType":"application/vnd.oci.image.layer.nondistributable.v1.tar","digest":"{}","size":1}}],
             "subject":{{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":1}}}}"#,
-            d('a'), d('b'), d('c'), d('e')
+            d('a'),
+            d('b'),
+            d('c'),
+            d('e')
         );
         let p = parse_manifest(OCI_MANIFEST, img.as_bytes()).unwrap();
         assert_eq!(p.blobs.len(), 2, "non-distributable layer is not required");
@@ -291,17 +370,35 @@ mod tests {
             (OCI_MANIFEST, "[]"),
             (OCI_MANIFEST, r#"{"schemaVersion":1}"#),
             (OCI_MANIFEST, r#"{"schemaVersion":2}"#),
-            (OCI_INDEX, r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]}"#),
-            (OCI_INDEX, r#"{"schemaVersion":2,"manifests":[{"digest":"sha256:zz","size":1}]}"#),
-            (OCI_INDEX, r#"{"schemaVersion":2,"manifests":[{"digest":"sha256:aa"}]}"#),
+            (
+                OCI_INDEX,
+                r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]}"#,
+            ),
+            (
+                OCI_INDEX,
+                r#"{"schemaVersion":2,"manifests":[{"digest":"sha256:zz","size":1}]}"#,
+            ),
+            (
+                OCI_INDEX,
+                r#"{"schemaVersion":2,"manifests":[{"digest":"sha256:aa"}]}"#,
+            ),
             ("application/json", r#"{"schemaVersion":2}"#),
         ];
         for (ct, body) in bad {
             let e = parse_manifest(ct, body.as_bytes()).unwrap_err();
             assert_eq!(e.code, ErrorCode::ManifestInvalid, "{body}");
         }
-        let idx = format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"{}","size":5}}]}}"#, d('f'));
-        assert_eq!(parse_manifest(DOCKER_LIST, idx.as_bytes()).unwrap().children.len(), 1);
+        let idx = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"digest":"{}","size":5}}]}}"#,
+            d('f')
+        );
+        assert_eq!(
+            parse_manifest(DOCKER_LIST, idx.as_bytes())
+                .unwrap()
+                .children
+                .len(),
+            1
+        );
     }
 
     proptest::proptest! {

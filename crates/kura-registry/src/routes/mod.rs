@@ -12,6 +12,8 @@ mod tags;
 mod token;
 mod uploads;
 
+pub use manifests::{Parsed, parse_manifest};
+
 use crate::app::App;
 use crate::auth::{Action, Caller};
 use crate::error::{ErrorCode, OciError};
@@ -35,7 +37,10 @@ pub fn router(app: App) -> Router {
         .route("/v2", axum::routing::any(base))
         .route("/v2/", axum::routing::any(base))
         .route("/v2/{*rest}", axum::routing::any(dispatch))
-        .route("/token", axum::routing::get(token::get_token).post(token::post_token))
+        .route(
+            "/token",
+            axum::routing::get(token::get_token).post(token::post_token),
+        )
         .route("/metrics", axum::routing::get(ops::metrics))
         .route("/healthz", axum::routing::get(ops::healthz))
         .route("/readyz", axum::routing::get(ops::readyz))
@@ -60,10 +65,18 @@ async fn observe(State(app): State<App>, req: Request, next: axum::middleware::N
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    app.metrics
-        .observe(kind, &method, resp.status().as_u16(), start.elapsed().as_secs_f64(), bytes_in, bytes_out);
-    resp.headers_mut()
-        .insert(HeaderName::from_static("docker-distribution-api-version"), HeaderValue::from_static(API_VERSION));
+    app.metrics.observe(
+        kind,
+        &method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+        bytes_in,
+        bytes_out,
+    );
+    resp.headers_mut().insert(
+        HeaderName::from_static("docker-distribution-api-version"),
+        HeaderValue::from_static(API_VERSION),
+    );
     resp
 }
 
@@ -91,9 +104,16 @@ fn route_kind(path: &str) -> &'static str {
 /// (distribution-spec end-1; Docker token spec).
 async fn base(State(app): State<App>, caller: Caller, headers: HeaderMap) -> Response {
     if caller.identity == crate::auth::Identity::Anonymous && !app.cfg.auth.disabled {
-        return app.challenge(&headers, None, "authentication required").into_response();
+        return app
+            .challenge(&headers, None, "authentication required")
+            .into_response();
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{}").into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        "{}",
+    )
+        .into_response()
 }
 
 /// Everything a handler needs about one request.
@@ -107,10 +127,14 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn authorize(&self, a: Action) -> Result<(), OciError> {
-        self.app.authorize(&self.caller, &self.headers, &self.repo, a)
+        self.app
+            .authorize(&self.caller, &self.headers, &self.repo, a)
     }
     fn q(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     fn audit(&self, action: &str, reference: &str, digest: &str, result: &str) {
         self.app.audit.record(AuditRecord {
@@ -146,7 +170,10 @@ fn pct_decode(s: &str) -> String {
     while i < b.len() {
         match b.get(i) {
             Some(b'%') => {
-                let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(v) => {
                         out.push(v);
@@ -180,11 +207,20 @@ async fn dispatch_inner(app: App, caller: Caller, req: Request) -> Result<Respon
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let rest = path.strip_prefix("/v2/").unwrap_or_default();
-    let ep = parse_endpoint(rest).ok_or_else(|| OciError::new(ErrorCode::NameInvalid, "no such endpoint").with_status(StatusCode::NOT_FOUND))?;
+    let ep = parse_endpoint(rest).ok_or_else(|| {
+        OciError::new(ErrorCode::NameInvalid, "no such endpoint").with_status(StatusCode::NOT_FOUND)
+    })?;
     let method = parts.method.clone();
     let name = match &ep {
         Endpoint::Catalog => {
-            return catalog::get(app, caller, parse_query(parts.uri.query()), &parts.headers, method).await;
+            return catalog::get(
+                app,
+                caller,
+                parse_query(parts.uri.query()),
+                &parts.headers,
+                method,
+            )
+            .await;
         }
         Endpoint::Tags { name }
         | Endpoint::Manifest { name, .. }
@@ -193,16 +229,34 @@ async fn dispatch_inner(app: App, caller: Caller, req: Request) -> Result<Respon
         | Endpoint::Upload { name, .. }
         | Endpoint::Referrers { name, .. } => *name,
     };
-    let repo = RepoName::parse(name)
-        .ok_or_else(|| OciError::new(ErrorCode::NameInvalid, format!("invalid repository name {name:?}")))?;
-    let ctx = Ctx { app, caller, headers: parts.headers, repo, query: parse_query(parts.uri.query()) };
+    let repo = RepoName::parse(name).ok_or_else(|| {
+        OciError::new(
+            ErrorCode::NameInvalid,
+            format!("invalid repository name {name:?}"),
+        )
+    })?;
+    let ctx = Ctx {
+        app,
+        caller,
+        headers: parts.headers,
+        repo,
+        query: parse_query(parts.uri.query()),
+    };
     use Method as M;
     match (ep, method) {
         (Endpoint::Tags { .. }, M::GET) => tags::list(ctx).await,
-        (Endpoint::Manifest { reference, .. }, m @ (M::GET | M::HEAD)) => manifests::get(ctx, reference, m == M::HEAD).await,
-        (Endpoint::Manifest { reference, .. }, M::PUT) => manifests::put(ctx, reference, body).await,
-        (Endpoint::Manifest { reference, .. }, M::DELETE) => manifests::delete(ctx, reference).await,
-        (Endpoint::Blob { digest, .. }, m @ (M::GET | M::HEAD)) => blobs::get(ctx, digest, m == M::HEAD).await,
+        (Endpoint::Manifest { reference, .. }, m @ (M::GET | M::HEAD)) => {
+            manifests::get(ctx, reference, m == M::HEAD).await
+        }
+        (Endpoint::Manifest { reference, .. }, M::PUT) => {
+            manifests::put(ctx, reference, body).await
+        }
+        (Endpoint::Manifest { reference, .. }, M::DELETE) => {
+            manifests::delete(ctx, reference).await
+        }
+        (Endpoint::Blob { digest, .. }, m @ (M::GET | M::HEAD)) => {
+            blobs::get(ctx, digest, m == M::HEAD).await
+        }
         (Endpoint::Blob { digest, .. }, M::DELETE) => blobs::delete(ctx, digest).await,
         (Endpoint::UploadStart { .. }, M::POST) => uploads::start(ctx, body).await,
         (Endpoint::Upload { id, .. }, M::GET) => uploads::status(ctx, id).await,
@@ -210,7 +264,10 @@ async fn dispatch_inner(app: App, caller: Caller, req: Request) -> Result<Respon
         (Endpoint::Upload { id, .. }, M::PUT) => uploads::put(ctx, id, body).await,
         (Endpoint::Upload { id, .. }, M::DELETE) => uploads::cancel(ctx, id).await,
         (Endpoint::Referrers { digest, .. }, M::GET) => referrers::get(ctx, digest).await,
-        _ => Err(OciError::new(ErrorCode::Unsupported, "method not allowed on this endpoint")),
+        _ => Err(OciError::new(
+            ErrorCode::Unsupported,
+            "method not allowed on this endpoint",
+        )),
     }
 }
 
@@ -220,7 +277,10 @@ pub(crate) fn respond(status: StatusCode, headers: &[(&str, String)], body: Body
     let mut r = Response::new(body);
     *r.status_mut() = status;
     for (k, v) in headers {
-        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
             r.headers_mut().insert(k, v);
         }
     }
@@ -230,26 +290,43 @@ pub(crate) fn respond(status: StatusCode, headers: &[(&str, String)], body: Body
 /// Request body as a stream that fails when the client stalls longer than `idle`.
 pub(crate) fn body_stream(body: Body, idle: Duration) -> ByteStream {
     let s = body.into_data_stream();
-    Box::pin(futures_util::stream::unfold(Some(s), move |st| async move {
-        let mut s = st?;
-        match tokio::time::timeout(idle, s.next()).await {
-            Ok(Some(Ok(b))) => Some((Ok(b), Some(s))),
-            Ok(Some(Err(e))) => Some((Err(std::io::Error::other(e)), None)),
-            Ok(None) => None,
-            Err(_) => Some((Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "request body idle")), None)),
-        }
-    }))
+    Box::pin(futures_util::stream::unfold(
+        Some(s),
+        move |st| async move {
+            let mut s = st?;
+            match tokio::time::timeout(idle, s.next()).await {
+                Ok(Some(Ok(b))) => Some((Ok(b), Some(s))),
+                Ok(Some(Err(e))) => Some((Err(std::io::Error::other(e)), None)),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "request body idle",
+                    )),
+                    None,
+                )),
+            }
+        },
+    ))
 }
 
 /// Read a whole small body, refusing more than `limit` bytes.
-pub(crate) async fn read_limited(body: Body, limit: usize, idle: Duration) -> Result<bytes::Bytes, OciError> {
+pub(crate) async fn read_limited(
+    body: Body,
+    limit: usize,
+    idle: Duration,
+) -> Result<bytes::Bytes, OciError> {
     let mut s = body_stream(body, idle);
     let mut buf = bytes::BytesMut::new();
     while let Some(chunk) = s.next().await {
-        let chunk = chunk.map_err(|e| OciError::new(ErrorCode::SizeInvalid, format!("reading body: {e}")))?;
+        let chunk = chunk
+            .map_err(|e| OciError::new(ErrorCode::SizeInvalid, format!("reading body: {e}")))?;
         if buf.len() + chunk.len() > limit {
-            return Err(OciError::new(ErrorCode::SizeInvalid, format!("body exceeds {limit} bytes"))
-                .with_status(StatusCode::PAYLOAD_TOO_LARGE));
+            return Err(OciError::new(
+                ErrorCode::SizeInvalid,
+                format!("body exceeds {limit} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE));
         }
         buf.extend_from_slice(&chunk);
     }
@@ -260,7 +337,9 @@ pub(crate) async fn read_limited(body: Body, limit: usize, idle: Duration) -> Re
 mod tests {
     #[test]
     fn query_decoding_table() {
-        let q = super::parse_query(Some("n=2&last=a%2Fb&x&artifactType=application%2Fvnd.x%2Bjson"));
+        let q = super::parse_query(Some(
+            "n=2&last=a%2Fb&x&artifactType=application%2Fvnd.x%2Bjson",
+        ));
         assert_eq!(q[0], ("n".into(), "2".into()));
         assert_eq!(q[1], ("last".into(), "a/b".into()));
         assert_eq!(q[2], ("x".into(), "".into()));

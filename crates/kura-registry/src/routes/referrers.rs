@@ -12,11 +12,18 @@ use axum::response::Response;
 pub(crate) async fn get(ctx: Ctx, digest: &str) -> Result<Response, OciError> {
     ctx.authorize(Action::Pull)?;
     let d = parse_digest(digest)?;
-    let filter = ctx.q("artifactType").filter(|s| !s.is_empty()).map(str::to_owned);
+    let filter = ctx
+        .q("artifactType")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     let refs = ctx.app.meta.referrers(&ctx.repo, &d)?;
     let manifests: Vec<serde_json::Value> = refs
         .into_iter()
-        .filter(|r| filter.as_deref().is_none_or(|f| r.artifact_type.as_deref() == Some(f)))
+        .filter(|r| {
+            filter
+                .as_deref()
+                .is_none_or(|f| r.artifact_type.as_deref() == Some(f))
+        })
         .map(|r| {
             let mut o = serde_json::json!({
                 "mediaType": r.media_type,
@@ -26,7 +33,10 @@ pub(crate) async fn get(ctx: Ctx, digest: &str) -> Result<Response, OciError> {
             if let Some(a) = r.artifact_type {
                 o["artifactType"] = a.into();
             }
-            if let Some(a) = r.annotations.and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok()) {
+            if let Some(a) = r
+                .annotations
+                .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+            {
                 o["annotations"] = a;
             }
             o

@@ -14,16 +14,24 @@ use axum::response::{IntoResponse, Response};
 
 fn granted(app: &App, id: &Identity, scope: &str) -> Result<Option<Access>, OciError> {
     let mut parts = scope.splitn(3, ':');
-    let (Some(kind), Some(name), Some(actions)) = (parts.next(), parts.next(), parts.next()) else { return Ok(None) };
+    let (Some(kind), Some(name), Some(actions)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
     // Repository names may carry a `:tag`-free host-less form only; the actions are the last field.
     let (name, actions) = match actions.rsplit_once(':') {
         Some((more, acts)) => (format!("{name}:{more}"), acts),
         None => (name.to_owned(), actions),
     };
-    let wanted: Vec<&str> = actions.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
+    let wanted: Vec<&str> = actions
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
     match kind {
         "repository" => {
-            let Some(repo) = RepoName::parse(&name) else { return Ok(None) };
+            let Some(repo) = RepoName::parse(&name) else {
+                return Ok(None);
+            };
             let r = app.rights(id, &repo)?;
             let ok: Vec<String> = wanted
                 .into_iter()
@@ -36,38 +44,83 @@ fn granted(app: &App, id: &Identity, scope: &str) -> Result<Option<Access>, OciE
                 })
                 .map(str::to_owned)
                 .collect();
-            Ok(Some(Access { kind: "repository".into(), name, actions: ok }))
+            Ok(Some(Access {
+                kind: "repository".into(),
+                name,
+                actions: ok,
+            }))
         }
         "registry" if name == "catalog" => {
             let ok = !matches!(id, Identity::Anonymous);
-            Ok(Some(Access { kind: "registry".into(), name, actions: if ok { vec!["*".into()] } else { vec![] } }))
+            Ok(Some(Access {
+                kind: "registry".into(),
+                name,
+                actions: if ok { vec!["*".into()] } else { vec![] },
+            }))
         }
         _ => Ok(None),
     }
 }
 
-pub(crate) async fn get_token(State(app): State<App>, caller: Caller, headers: HeaderMap, uri: Uri) -> Result<Response, OciError> {
+pub(crate) async fn get_token(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, OciError> {
     issue(app, caller, &headers, uri.query().unwrap_or("")).await
 }
 
 /// OAuth2 password grant (`grant_type=password&username=&password=&scope=`), used by some
 /// clients instead of basic auth on GET.
-pub(crate) async fn post_token(State(app): State<App>, headers: HeaderMap, body: String) -> Result<Response, OciError> {
+pub(crate) async fn post_token(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, OciError> {
     let form = super::parse_query(Some(&body));
     let f = |k: &str| form.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
     let source = "token-post".to_owned();
     let identity = match (f("grant_type").as_deref(), f("username"), f("password")) {
         (Some("password"), Some(u), Some(p)) => crate::auth::login(&app, &u, &p, &source).await?,
-        _ => return Err(OciError::new(ErrorCode::Unsupported, "only grant_type=password is supported").with_status(StatusCode::BAD_REQUEST)),
+        _ => {
+            return Err(OciError::new(
+                ErrorCode::Unsupported,
+                "only grant_type=password is supported",
+            )
+            .with_status(StatusCode::BAD_REQUEST));
+        }
     };
     let scopes = f("scope").unwrap_or_default();
-    let q: String = scopes.split(' ').filter(|s| !s.is_empty()).map(|s| format!("scope={s}&")).collect();
-    issue(app, Caller { identity, source, granted: None }, &headers, &q).await
+    let q: String = scopes
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("scope={s}&"))
+        .collect();
+    issue(
+        app,
+        Caller {
+            identity,
+            source,
+            granted: None,
+        },
+        &headers,
+        &q,
+    )
+    .await
 }
 
-async fn issue(app: App, caller: Caller, _headers: &HeaderMap, query: &str) -> Result<Response, OciError> {
+async fn issue(
+    app: App,
+    caller: Caller,
+    _headers: &HeaderMap,
+    query: &str,
+) -> Result<Response, OciError> {
     if caller.granted.is_some() {
-        return Err(OciError::new(ErrorCode::Unauthorized, "use credentials, not a token, to obtain a token"));
+        return Err(OciError::new(
+            ErrorCode::Unauthorized,
+            "use credentials, not a token, to obtain a token",
+        ));
     }
     let q = super::parse_query(Some(query));
     let mut access = Vec::new();
@@ -101,7 +154,10 @@ async fn issue(app: App, caller: Caller, _headers: &HeaderMap, query: &str) -> R
         tracing::error!(error = %e, "token signing failed");
         OciError::new(ErrorCode::Unknown, "token signing failed")
     })?;
-    let summary: Vec<String> = access.iter().map(|a| format!("{}:{}:{}", a.kind, a.name, a.actions.join(","))).collect();
+    let summary: Vec<String> = access
+        .iter()
+        .map(|a| format!("{}:{}:{}", a.kind, a.name, a.actions.join(",")))
+        .collect();
     app.audit.record(AuditRecord {
         time: crate::util::rfc3339_now(),
         actor: caller.identity.actor().to_owned(),
@@ -115,5 +171,10 @@ async fn issue(app: App, caller: Caller, _headers: &HeaderMap, query: &str) -> R
     let body = serde_json::json!({
         "token": token, "access_token": token, "expires_in": ttl, "issued_at": issued_at,
     });
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }

@@ -25,23 +25,34 @@ fn range_header(size: u64) -> String {
 
 fn map_storage(e: StorageError, repo: &RepoName, id: &str) -> OciError {
     match e {
-        StorageError::DigestMismatch { expected, actual } => {
-            OciError::new(ErrorCode::DigestInvalid, format!("content hashes to {actual}, not {expected}"))
+        StorageError::DigestMismatch { expected, actual } => OciError::new(
+            ErrorCode::DigestInvalid,
+            format!("content hashes to {actual}, not {expected}"),
+        ),
+        StorageError::UploadUnknown(_) => {
+            OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry")
         }
-        StorageError::UploadUnknown(_) => OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry"),
-        StorageError::OffsetMismatch { have, .. } => {
-            OciError::new(ErrorCode::RangeInvalid, format!("chunk must start at byte {have}"))
-                .with_header(header::RANGE, &range_header(have))
-                .with_header(header::LOCATION, &upload_location(repo, id))
+        StorageError::OffsetMismatch { have, .. } => OciError::new(
+            ErrorCode::RangeInvalid,
+            format!("chunk must start at byte {have}"),
+        )
+        .with_header(header::RANGE, &range_header(have))
+        .with_header(header::LOCATION, &upload_location(repo, id)),
+        StorageError::TooLarge { limit, .. } => OciError::new(
+            ErrorCode::SizeInvalid,
+            format!("blob exceeds {limit} bytes"),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+        StorageError::Body(e) => {
+            OciError::new(ErrorCode::BlobUploadInvalid, format!("reading body: {e}"))
         }
-        StorageError::TooLarge { limit, .. } => OciError::new(ErrorCode::SizeInvalid, format!("blob exceeds {limit} bytes"))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE),
-        StorageError::Body(e) => OciError::new(ErrorCode::BlobUploadInvalid, format!("reading body: {e}")),
         other => other.into(),
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, OciError> + Send + 'static) -> Result<T, OciError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, OciError> + Send + 'static,
+) -> Result<T, OciError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| OciError::new(ErrorCode::Unknown, "task failed"))?
@@ -124,7 +135,12 @@ async fn commit(ctx: &Ctx, id: &str, d: &Digest) -> Result<Response, OciError> {
         Ok(size) => size,
         Err(e) => {
             let _ = blocking(move || Ok(app.meta.upload_delete(&id2)?)).await;
-            ctx.audit("push", "", &d.to_string(), "error: digest mismatch or storage");
+            ctx.audit(
+                "push",
+                "",
+                &d.to_string(),
+                "error: digest mismatch or storage",
+            );
             return Err(map_storage(e, &ctx.repo, id));
         }
     };
@@ -143,7 +159,12 @@ async fn new_upload(ctx: &Ctx) -> Result<String, OciError> {
     let id = crate::util::random_hex(16);
     ctx.app.store.upload_start(&id).await?;
     let (app, id2, repo) = (ctx.app.clone(), id.clone(), ctx.repo.clone());
-    blocking(move || Ok(app.meta.upload_create(&id2, &repo, crate::util::unix_now())?)).await?;
+    blocking(move || {
+        Ok(app
+            .meta
+            .upload_create(&id2, &repo, crate::util::unix_now())?)
+    })
+    .await?;
     Ok(id)
 }
 
@@ -169,7 +190,16 @@ pub(crate) async fn start(ctx: Ctx, body: Body) -> Result<Response, OciError> {
             }
         };
         let _inflight = InFlight::new(&ctx.app.metrics.uploads_in_flight);
-        let appended = ctx.app.store.upload_append(&id, 0, body_stream(body, idle(&ctx)), ctx.app.cfg.limits.max_blob_bytes).await;
+        let appended = ctx
+            .app
+            .store
+            .upload_append(
+                &id,
+                0,
+                body_stream(body, idle(&ctx)),
+                ctx.app.cfg.limits.max_blob_bytes,
+            )
+            .await;
         if let Err(e) = appended {
             let _ = ctx.app.store.upload_abort(&id).await;
             return Err(map_storage(e, &ctx.repo, &id));
@@ -182,11 +212,19 @@ pub(crate) async fn start(ctx: Ctx, body: Body) -> Result<Response, OciError> {
 /// Mount from `from` when the caller may pull there and the blob is linked there; otherwise
 /// `None` and the client gets a normal upload session (distribution-spec "Mounting a blob").
 async fn try_mount(ctx: &Ctx, d: &Digest) -> Result<Option<Response>, OciError> {
-    let Some(from) = ctx.q("from").and_then(RepoName::parse) else { return Ok(None) };
-    if ctx.app.authorize(&ctx.caller, &ctx.headers, &from, Action::Pull).is_err() {
+    let Some(from) = ctx.q("from").and_then(RepoName::parse) else {
+        return Ok(None);
+    };
+    // Mount only when the caller may pull the source *and* a bearer token says so; otherwise
+    // fall back to an upload (a second challenge here breaks clients that cache their token).
+    if !ctx.app.rights(&ctx.caller.identity, &from)?.pull
+        || !ctx.caller.token_allows(from.as_str(), Action::Pull)
+    {
         return Ok(None);
     }
-    let Some(size) = ctx.app.meta.repo_blob(&from, d)? else { return Ok(None) };
+    let Some(size) = ctx.app.meta.repo_blob(&from, d)? else {
+        return Ok(None);
+    };
     check_quota(ctx, size).await?;
     let _g = ctx.app.locks.lock(&format!("digest:{d}")).await;
     let (app, repo, d2) = (ctx.app.clone(), ctx.repo.clone(), d.clone());
@@ -202,7 +240,10 @@ async fn check_upload(ctx: &Ctx, id: &str) -> Result<(), OciError> {
     let (app, id2) = (ctx.app.clone(), id.to_owned());
     let repo = blocking(move || Ok(app.meta.upload_repo(&id2)?)).await?;
     if repo.as_deref() != Some(ctx.repo.as_str()) {
-        return Err(OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry"));
+        return Err(OciError::new(
+            ErrorCode::BlobUploadUnknown,
+            "upload unknown to registry",
+        ));
     }
     Ok(())
 }
@@ -218,17 +259,20 @@ fn parse_content_range(h: &HeaderValue) -> Option<(u64, u64)> {
 }
 
 fn content_length(ctx: &Ctx) -> Option<u64> {
-    ctx.headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+    ctx.headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Append a chunk, honouring `Content-Range` (out-of-order → 416 with the current `Range`).
 async fn append(ctx: &Ctx, id: &str, body: Body) -> Result<u64, OciError> {
-    let have = ctx
-        .app
-        .store
-        .upload_size(id)
-        .await?
-        .ok_or_else(|| OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry"))?;
+    let have =
+        ctx.app.store.upload_size(id).await?.ok_or_else(|| {
+            OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry")
+        })?;
     let mut offset = have;
     if let Some(cr) = ctx.headers.get(header::CONTENT_RANGE) {
         let (start, end) = parse_content_range(cr).ok_or_else(|| {
@@ -238,7 +282,15 @@ async fn append(ctx: &Ctx, id: &str, body: Body) -> Result<u64, OciError> {
         })?;
         let len_ok = content_length(ctx).is_none_or(|n| n == end - start + 1);
         if start != have || !len_ok {
-            return Err(map_storage(StorageError::OffsetMismatch { id: id.to_owned(), have, got: start }, &ctx.repo, id));
+            return Err(map_storage(
+                StorageError::OffsetMismatch {
+                    id: id.to_owned(),
+                    have,
+                    got: start,
+                },
+                &ctx.repo,
+                id,
+            ));
         }
         offset = start;
     }
@@ -246,7 +298,12 @@ async fn append(ctx: &Ctx, id: &str, body: Body) -> Result<u64, OciError> {
     let size = ctx
         .app
         .store
-        .upload_append(id, offset, body_stream(body, idle(ctx)), ctx.app.cfg.limits.max_blob_bytes)
+        .upload_append(
+            id,
+            offset,
+            body_stream(body, idle(ctx)),
+            ctx.app.cfg.limits.max_blob_bytes,
+        )
         .await
         .map_err(|e| map_storage(e, &ctx.repo, id))?;
     let (app, id2) = (ctx.app.clone(), id.to_owned());
@@ -268,9 +325,15 @@ pub(crate) async fn put(ctx: Ctx, id: &str, body: Body) -> Result<Response, OciE
     let _g = ctx.app.locks.lock(&format!("upload:{id}")).await;
     let d = match ctx.q("digest") {
         Some(d) => parse_digest(d)?,
-        None => return Err(OciError::new(ErrorCode::DigestInvalid, "digest query parameter is required")),
+        None => {
+            return Err(OciError::new(
+                ErrorCode::DigestInvalid,
+                "digest query parameter is required",
+            ));
+        }
     };
-    let has_body = content_length(&ctx).is_some_and(|n| n > 0) || ctx.headers.contains_key(header::CONTENT_RANGE)
+    let has_body = content_length(&ctx).is_some_and(|n| n > 0)
+        || ctx.headers.contains_key(header::CONTENT_RANGE)
         || ctx.headers.contains_key(header::TRANSFER_ENCODING);
     if has_body {
         append(&ctx, id, body).await?;
@@ -281,12 +344,10 @@ pub(crate) async fn put(ctx: Ctx, id: &str, body: Body) -> Result<Response, OciE
 pub(crate) async fn status(ctx: Ctx, id: &str) -> Result<Response, OciError> {
     ctx.authorize(Action::Push)?;
     check_upload(&ctx, id).await?;
-    let size = ctx
-        .app
-        .store
-        .upload_size(id)
-        .await?
-        .ok_or_else(|| OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry"))?;
+    let size =
+        ctx.app.store.upload_size(id).await?.ok_or_else(|| {
+            OciError::new(ErrorCode::BlobUploadUnknown, "upload unknown to registry")
+        })?;
     Ok(accepted(&ctx.repo, id, size, StatusCode::NO_CONTENT))
 }
 
@@ -297,7 +358,11 @@ pub(crate) async fn cancel(ctx: Ctx, id: &str) -> Result<Response, OciError> {
     ctx.app.store.upload_abort(id).await?;
     let (app, id2) = (ctx.app.clone(), id.to_owned());
     blocking(move || Ok(app.meta.upload_delete(&id2)?)).await?;
-    Ok(respond(StatusCode::NO_CONTENT, &[("content-length", "0".into())], Body::empty()))
+    Ok(respond(
+        StatusCode::NO_CONTENT,
+        &[("content-length", "0".into())],
+        Body::empty(),
+    ))
 }
 
 #[cfg(test)]
@@ -315,7 +380,11 @@ mod tests {
             ("-", None),
             ("1-", None),
         ] {
-            assert_eq!(parse_content_range(&HeaderValue::from_static(h)), want, "{h}");
+            assert_eq!(
+                parse_content_range(&HeaderValue::from_static(h)),
+                want,
+                "{h}"
+            );
         }
     }
 }

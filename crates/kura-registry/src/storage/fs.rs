@@ -25,7 +25,11 @@ pub struct FsStore {
 }
 
 fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
-    move |source| StorageError::Io { op, path: path.to_owned(), source }
+    move |source| StorageError::Io {
+        op,
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Upload ids come from clients on every PATCH/PUT; only ids we could have generated reach a path.
@@ -39,9 +43,16 @@ impl FsStore {
         let root = root.into();
         for sub in ["blobs", "uploads", "tmp"] {
             let p = root.join(sub);
-            fs_err::create_dir_all(&p).map_err(|e| StorageError::Io { op: "create dir", path: p, source: e })?;
+            fs_err::create_dir_all(&p).map_err(|e| StorageError::Io {
+                op: "create dir",
+                path: p,
+                source: e,
+            })?;
         }
-        Ok(FsStore { root, hashers: Mutex::new(HashMap::new()) })
+        Ok(FsStore {
+            root,
+            hashers: Mutex::new(HashMap::new()),
+        })
     }
 
     fn blob_path(&self, d: &Digest) -> PathBuf {
@@ -71,20 +82,31 @@ impl FsStore {
         f.sync_all().await.map_err(io("fsync", tmp))?;
         drop(f);
         let dest = self.blob_path(d);
-        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&dir).await.map_err(io("create dir", &dir))?;
-        tokio::fs::rename(tmp, &dest).await.map_err(io("rename into", &dest))?;
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(io("create dir", &dir))?;
+        tokio::fs::rename(tmp, &dest)
+            .await
+            .map_err(io("rename into", &dest))?;
         sync_dir(&dir).await
     }
 }
 
 async fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    let d = tokio::fs::File::open(dir).await.map_err(io("open dir", dir))?;
+    let d = tokio::fs::File::open(dir)
+        .await
+        .map_err(io("open dir", dir))?;
     d.sync_all().await.map_err(io("fsync dir", dir))
 }
 
 async fn hash_file(path: &Path, algo: Algorithm) -> Result<(u64, Digest), StorageError> {
-    let mut f = tokio::fs::File::open(path).await.map_err(io("open", path))?;
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(io("open", path))?;
     let mut h = algo.hasher();
     let mut buf = vec![0u8; READ_CHUNK];
     let mut n_total = 0u64;
@@ -106,25 +128,44 @@ impl BlobStore for FsStore {
             match tokio::fs::metadata(&p).await {
                 Ok(m) => Ok(Some(m.len())),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(StorageError::Io { op: "stat", path: p, source: e }),
+                Err(e) => Err(StorageError::Io {
+                    op: "stat",
+                    path: p,
+                    source: e,
+                }),
             }
         })
     }
 
-    fn read<'a>(&'a self, d: &'a Digest, range: Option<(u64, u64)>) -> BoxFut<'a, Option<ByteStream>> {
+    fn read<'a>(
+        &'a self,
+        d: &'a Digest,
+        range: Option<(u64, u64)>,
+    ) -> BoxFut<'a, Option<ByteStream>> {
         Box::pin(async move {
             let p = self.blob_path(d);
             let mut f = match tokio::fs::File::open(&p).await {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(StorageError::Io { op: "open", path: p, source: e }),
+                Err(e) => {
+                    return Err(StorageError::Io {
+                        op: "open",
+                        path: p,
+                        source: e,
+                    });
+                }
             };
             let stream: ByteStream = match range {
                 None => Box::pin(tokio_util::io::ReaderStream::with_capacity(f, READ_CHUNK)),
                 Some((start, end)) => {
-                    f.seek(SeekFrom::Start(start)).await.map_err(io("seek", &p))?;
+                    f.seek(SeekFrom::Start(start))
+                        .await
+                        .map_err(io("seek", &p))?;
                     let len = end.saturating_sub(start).saturating_add(1);
-                    Box::pin(tokio_util::io::ReaderStream::with_capacity(f.take(len), READ_CHUNK))
+                    Box::pin(tokio_util::io::ReaderStream::with_capacity(
+                        f.take(len),
+                        READ_CHUNK,
+                    ))
                 }
             };
             Ok(Some(stream))
@@ -137,7 +178,11 @@ impl BlobStore for FsStore {
             match tokio::fs::remove_file(&p).await {
                 Ok(()) => Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(StorageError::Io { op: "remove", path: p, source: e }),
+                Err(e) => Err(StorageError::Io {
+                    op: "remove",
+                    path: p,
+                    source: e,
+                }),
             }
         })
     }
@@ -146,13 +191,21 @@ impl BlobStore for FsStore {
         Box::pin(async move {
             let actual = Digest::of(d.algorithm(), &data);
             if &actual != d {
-                return Err(StorageError::DigestMismatch { expected: d.clone(), actual });
+                return Err(StorageError::DigestMismatch {
+                    expected: d.clone(),
+                    actual,
+                });
             }
             if self.stat(d).await?.is_some() {
                 return Ok(());
             }
-            let tmp = self.root.join("tmp").join(format!("{}-{}", d.hex(), crate::util::random_hex(8)));
-            let mut f = tokio::fs::File::create(&tmp).await.map_err(io("create", &tmp))?;
+            let tmp =
+                self.root
+                    .join("tmp")
+                    .join(format!("{}-{}", d.hex(), crate::util::random_hex(8)));
+            let mut f = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(io("create", &tmp))?;
             f.write_all(&data).await.map_err(io("write", &tmp))?;
             f.flush().await.map_err(io("flush", &tmp))?;
             drop(f);
@@ -167,13 +220,21 @@ impl BlobStore for FsStore {
     fn upload_start<'a>(&'a self, id: &'a str) -> BoxFut<'a, ()> {
         Box::pin(async move {
             let p = self.upload_path(id)?;
-            tokio::fs::File::create(&p).await.map_err(io("create", &p))?;
+            tokio::fs::File::create(&p)
+                .await
+                .map_err(io("create", &p))?;
             self.store_hasher(id, 0, Algorithm::Sha256.hasher());
             Ok(())
         })
     }
 
-    fn upload_append<'a>(&'a self, id: &'a str, offset: u64, mut body: ByteStream, limit: u64) -> BoxFut<'a, u64> {
+    fn upload_append<'a>(
+        &'a self,
+        id: &'a str,
+        offset: u64,
+        mut body: ByteStream,
+        limit: u64,
+    ) -> BoxFut<'a, u64> {
         Box::pin(async move {
             let p = self.upload_path(id)?;
             let mut f = match tokio::fs::OpenOptions::new().append(true).open(&p).await {
@@ -181,11 +242,21 @@ impl BlobStore for FsStore {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(StorageError::UploadUnknown(id.to_owned()));
                 }
-                Err(e) => return Err(StorageError::Io { op: "open", path: p, source: e }),
+                Err(e) => {
+                    return Err(StorageError::Io {
+                        op: "open",
+                        path: p,
+                        source: e,
+                    });
+                }
             };
             let have = f.metadata().await.map_err(io("stat", &p))?.len();
             if have != offset {
-                return Err(StorageError::OffsetMismatch { id: id.to_owned(), have, got: offset });
+                return Err(StorageError::OffsetMismatch {
+                    id: id.to_owned(),
+                    have,
+                    got: offset,
+                });
             }
             let mut hasher = match self.take_hasher(id) {
                 Some((len, h)) if len == have => Some(h),
@@ -196,7 +267,10 @@ impl BlobStore for FsStore {
                 let chunk = chunk.map_err(StorageError::Body)?;
                 size += chunk.len() as u64;
                 if size > limit {
-                    return Err(StorageError::TooLarge { id: id.to_owned(), limit });
+                    return Err(StorageError::TooLarge {
+                        id: id.to_owned(),
+                        limit,
+                    });
                 }
                 f.write_all(&chunk).await.map_err(io("write", &p))?;
                 if let Some(h) = hasher.as_mut() {
@@ -213,11 +287,17 @@ impl BlobStore for FsStore {
 
     fn upload_size<'a>(&'a self, id: &'a str) -> BoxFut<'a, Option<u64>> {
         Box::pin(async move {
-            let Ok(p) = self.upload_path(id) else { return Ok(None) };
+            let Ok(p) = self.upload_path(id) else {
+                return Ok(None);
+            };
             match tokio::fs::metadata(&p).await {
                 Ok(m) => Ok(Some(m.len())),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(StorageError::Io { op: "stat", path: p, source: e }),
+                Err(e) => Err(StorageError::Io {
+                    op: "stat",
+                    path: p,
+                    source: e,
+                }),
             }
         })
     }
@@ -231,12 +311,17 @@ impl BlobStore for FsStore {
                 .len();
             let cached = self.take_hasher(id);
             let (size, actual) = match cached {
-                Some((n, h)) if n == len && h.algorithm() == expected.algorithm() => (n, h.finish()),
+                Some((n, h)) if n == len && h.algorithm() == expected.algorithm() => {
+                    (n, h.finish())
+                }
                 _ => hash_file(&p, expected.algorithm()).await?,
             };
             if &actual != expected {
                 let _ = tokio::fs::remove_file(&p).await;
-                return Err(StorageError::DigestMismatch { expected: expected.clone(), actual });
+                return Err(StorageError::DigestMismatch {
+                    expected: expected.clone(),
+                    actual,
+                });
             }
             if self.stat(expected).await?.is_some() {
                 let _ = tokio::fs::remove_file(&p).await;
@@ -254,7 +339,11 @@ impl BlobStore for FsStore {
             match tokio::fs::remove_file(&p).await {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(StorageError::Io { op: "remove", path: p, source: e }),
+                Err(e) => Err(StorageError::Io {
+                    op: "remove",
+                    path: p,
+                    source: e,
+                }),
             }
         })
     }

@@ -73,7 +73,11 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Size of a committed blob, or `None`.
     fn stat<'a>(&'a self, d: &'a Digest) -> BoxFut<'a, Option<u64>>;
     /// Stream a committed blob, optionally the inclusive byte range `start..=end`.
-    fn read<'a>(&'a self, d: &'a Digest, range: Option<(u64, u64)>) -> BoxFut<'a, Option<ByteStream>>;
+    fn read<'a>(
+        &'a self,
+        d: &'a Digest,
+        range: Option<(u64, u64)>,
+    ) -> BoxFut<'a, Option<ByteStream>>;
     /// Remove a committed blob; `false` when it was absent.
     fn delete<'a>(&'a self, d: &'a Digest) -> BoxFut<'a, bool>;
     /// Store small content whose digest the caller computed (manifests, monolithic pushes).
@@ -81,7 +85,13 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Begin an upload.
     fn upload_start<'a>(&'a self, id: &'a str) -> BoxFut<'a, ()>;
     /// Append a chunk that must start at `offset`; returns the new size.
-    fn upload_append<'a>(&'a self, id: &'a str, offset: u64, body: ByteStream, limit: u64) -> BoxFut<'a, u64>;
+    fn upload_append<'a>(
+        &'a self,
+        id: &'a str,
+        offset: u64,
+        body: ByteStream,
+        limit: u64,
+    ) -> BoxFut<'a, u64>;
     /// Current size of an upload, or `None` if unknown.
     fn upload_size<'a>(&'a self, id: &'a str) -> BoxFut<'a, Option<u64>>;
     /// Verify the upload against `expected` and commit it as that blob; returns its size.

@@ -172,7 +172,11 @@ fn convert(raw: RawOsv) -> Result<Advisory, ParseError> {
 /// Aliases, plus the CVE a distro record is about: `DEBIAN-CVE-2024-1`/`UBUNTU-CVE-2024-1` name
 /// it in their ID, and a record whose OSV `upstream` lists exactly one ID is about that one
 /// (a DSA fixing several CVEs is not the same vulnerability as each of them).
-fn aliases_of(id: &str, aliases: Option<Vec<String>>, upstream: Option<Vec<String>>) -> Vec<String> {
+fn aliases_of(
+    id: &str,
+    aliases: Option<Vec<String>>,
+    upstream: Option<Vec<String>>,
+) -> Vec<String> {
     let mut out: Vec<String> = aliases
         .unwrap_or_default()
         .into_iter()
@@ -226,8 +230,8 @@ fn convert_affected(a: RawAffected, out: &mut Vec<Affected>) -> Result<(), Parse
         return Err(ParseError::new("affected package without a name"));
     }
     check_value(name, "package.name")?;
-    let severity = label_of(a.ecosystem_specific.as_ref())
-        .or_else(|| label_of(a.database_specific.as_ref()));
+    let severity =
+        label_of(a.ecosystem_specific.as_ref()).or_else(|| label_of(a.database_specific.as_ref()));
     let mut versions = Vec::new();
     for v in a.versions.unwrap_or_default() {
         if let Some(s) = scalar(&v) {

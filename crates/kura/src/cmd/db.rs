@@ -193,14 +193,8 @@ fn update(a: UpdateArgs, g: &Global) -> anyhow::Result<ExitCode> {
 
 fn import(a: ImportArgs, g: &Global) -> anyhow::Result<ExitCode> {
     let path = a.db.path();
-    let report = kura_vulndb::import_paths(
-        &path,
-        &a.paths,
-        &ImportOptions {
-            replace: a.replace,
-        },
-    )
-    .with_context(|| format!("importing into {}", path.display()))?;
+    let report = kura_vulndb::import_paths(&path, &a.paths, &ImportOptions { replace: a.replace })
+        .with_context(|| format!("importing into {}", path.display()))?;
     if !g.quiet {
         eprintln!(
             "imported {} advisories from {} files into {}; {} informational skipped; {} malformed skipped",
@@ -236,7 +230,10 @@ fn stat(a: StatArgs) -> anyhow::Result<ExitCode> {
     }
     println!("path:        {}", path.display());
     println!("schema:      {}", meta.schema_version);
-    println!("built:       {} (age {age}) by kura {}", meta.built_at, meta.kura_version);
+    println!(
+        "built:       {} (age {age}) by kura {}",
+        meta.built_at, meta.kura_version
+    );
     println!("size:        {} bytes", stats.file_size);
     println!(
         "advisories:  {} ({} withdrawn)",
@@ -266,11 +263,7 @@ fn stat(a: StatArgs) -> anyhow::Result<ExitCode> {
 
 /// Open the DB for a scan: refresh it when older than a day unless `offline`, print the
 /// staleness warning, and open it. For `kura scan` (`--offline`, `--db`, feed flags).
-pub fn open_for_scan(
-    select: &DbSelect,
-    feeds: &FeedArgs,
-    offline: bool,
-) -> anyhow::Result<VulnDb> {
+pub fn open_for_scan(select: &DbSelect, feeds: &FeedArgs, offline: bool) -> anyhow::Result<VulnDb> {
     let path = select.path();
     let cfg = feeds.config()?;
     match ensure_fresh(&path, &cfg, offline, MAX_DB_AGE)? {

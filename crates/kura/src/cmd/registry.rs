@@ -150,7 +150,10 @@ impl ServeArgs {
             c.audit.retention_days = self.audit_retention_days;
         }
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            c.tls = Some(kura_registry::config::TlsConfig { cert: cert.clone(), key: key.clone() });
+            c.tls = Some(kura_registry::config::TlsConfig {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
         }
         c.insecure_http |= self.insecure_http;
         c.auth.disabled |= self.no_auth;
@@ -294,12 +297,15 @@ pub enum KeyCommand {
 }
 
 fn meta(d: &DataArgs) -> anyhow::Result<Arc<dyn MetaStore>> {
-    kura_registry::app::open_meta(&d.data).with_context(|| format!("opening registry data {}", d.data.display()))
+    kura_registry::app::open_meta(&d.data)
+        .with_context(|| format!("opening registry data {}", d.data.display()))
 }
 
 fn read_password() -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).context("reading password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading password from standard input")?;
     let p = s.lines().next().unwrap_or_default().to_owned();
     if p.is_empty() {
         bail!("empty password on standard input");
@@ -312,9 +318,17 @@ pub fn run(cmd: RegistryCommand, _g: &Global) -> anyhow::Result<ExitCode> {
     use kura_registry::admin;
     match cmd {
         RegistryCommand::Serve(a) => serve(*a),
-        RegistryCommand::User(UserCommand::Add { name, admin: is_admin, data, .. }) => {
+        RegistryCommand::User(UserCommand::Add {
+            name,
+            admin: is_admin,
+            data,
+            ..
+        }) => {
             admin::user_add(meta(&data)?.as_ref(), &name, &read_password()?, is_admin)?;
-            eprintln!("created user {name}{}", if is_admin { " (admin)" } else { "" });
+            eprintln!(
+                "created user {name}{}",
+                if is_admin { " (admin)" } else { "" }
+            );
             Ok(ExitCode::from(exit::OK))
         }
         RegistryCommand::User(UserCommand::Passwd { name, data, .. }) => {
@@ -327,12 +341,28 @@ pub fn run(cmd: RegistryCommand, _g: &Global) -> anyhow::Result<ExitCode> {
         }
         RegistryCommand::User(UserCommand::List(data)) => {
             for u in meta(&data)?.users()? {
-                println!("{}\t{}\t{}", u.name, if u.admin { "admin" } else { "user" }, if u.disabled { "disabled" } else { "enabled" });
+                println!(
+                    "{}\t{}\t{}",
+                    u.name,
+                    if u.admin { "admin" } else { "user" },
+                    if u.disabled { "disabled" } else { "enabled" }
+                );
             }
             Ok(ExitCode::from(exit::OK))
         }
-        RegistryCommand::Project(ProjectCommand::Set { name, public, quota, immutable, data }) => {
-            let p = Project { name, public, quota_bytes: quota, immutable_tags: immutable };
+        RegistryCommand::Project(ProjectCommand::Set {
+            name,
+            public,
+            quota,
+            immutable,
+            data,
+        }) => {
+            let p = Project {
+                name,
+                public,
+                quota_bytes: quota,
+                immutable_tags: immutable,
+            };
             admin::project_set(meta(&data)?.as_ref(), &p)?;
             Ok(ExitCode::from(exit::OK))
         }
@@ -345,14 +375,23 @@ pub fn run(cmd: RegistryCommand, _g: &Global) -> anyhow::Result<ExitCode> {
         RegistryCommand::Member(a) => {
             let role = match a.role.as_str() {
                 "none" => None,
-                r => Some(Role::parse(r).with_context(|| format!("unknown role {r:?} (guest, developer, maintainer, admin, none)"))?),
+                r => Some(Role::parse(r).with_context(|| {
+                    format!("unknown role {r:?} (guest, developer, maintainer, admin, none)")
+                })?),
             };
             admin::member_set(meta(&a.data)?.as_ref(), &a.project, &a.user, role)?;
             Ok(ExitCode::from(exit::OK))
         }
-        RegistryCommand::Robot(RobotCommand::Add { project, name, actions, expires_days, data }) => {
+        RegistryCommand::Robot(RobotCommand::Add {
+            project,
+            name,
+            actions,
+            expires_days,
+            data,
+        }) => {
             let exp = expires_days.map(|d| kura_registry::util::unix_now() + i64::from(d) * 86_400);
-            let (full, secret) = admin::robot_add(meta(&data)?.as_ref(), &project, &name, &actions, exp)?;
+            let (full, secret) =
+                admin::robot_add(meta(&data)?.as_ref(), &project, &name, &actions, exp)?;
             println!("name: {full}\nsecret: {secret}");
             eprintln!("the secret is shown only once; it is stored hashed");
             Ok(ExitCode::from(exit::OK))
@@ -362,10 +401,29 @@ pub fn run(cmd: RegistryCommand, _g: &Global) -> anyhow::Result<ExitCode> {
             for p in &r.problems {
                 println!("TAMPERED: {p}");
             }
-            println!("checked {} entries ({:?}..{:?}): {}", r.checked, r.first, r.last, if r.problems.is_empty() { "intact" } else { "BROKEN" });
-            Ok(ExitCode::from(if r.problems.is_empty() { exit::OK } else { exit::FINDINGS }))
+            println!(
+                "checked {} entries ({:?}..{:?}): {}",
+                r.checked,
+                r.first,
+                r.last,
+                if r.problems.is_empty() {
+                    "intact"
+                } else {
+                    "BROKEN"
+                }
+            );
+            Ok(ExitCode::from(if r.problems.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            }))
         }
-        RegistryCommand::Audit(AuditCommand::Export { format, after, output, data }) => {
+        RegistryCommand::Audit(AuditCommand::Export {
+            format,
+            after,
+            output,
+            data,
+        }) => {
             let m = meta(&data)?;
             let fmt = match format {
                 ExportFormat::Jsonl => kura_registry::audit::ExportFormat::JsonLines,
@@ -389,7 +447,10 @@ pub fn run(cmd: RegistryCommand, _g: &Global) -> anyhow::Result<ExitCode> {
         }
         RegistryCommand::Gc(data) => {
             let rt = runtime()?;
-            let cfg = Config { data: data.data, ..Config::default() };
+            let cfg = Config {
+                data: data.data,
+                ..Config::default()
+            };
             let r = rt.block_on(async move {
                 let app = kura_registry::app::App::open(cfg)?;
                 anyhow::Ok(kura_registry::gc::run(&app).await?)
@@ -410,7 +471,10 @@ fn fs_create(p: &std::path::Path) -> anyhow::Result<std::fs::File> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -422,7 +486,9 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             bound.write_addr_file(p)?;
         }
         eprintln!("kura registry listening on {}", bound.addr);
-        bound.serve(shutdown_signal(), std::time::Duration::from_secs(a.drain)).await;
+        bound
+            .serve(shutdown_signal(), std::time::Duration::from_secs(a.drain))
+            .await;
         eprintln!("kura registry stopped");
         anyhow::Ok(ExitCode::from(exit::OK))
     })
