@@ -66,12 +66,17 @@ fn start(data: &Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut server = Server {
+        child,
+        addr: String::new(),
+    };
     let t = Instant::now();
     loop {
         if let Ok(a) = std::fs::read_to_string(&addr_file)
             && !a.is_empty()
         {
-            return Server { child, addr: a };
+            server.addr = a;
+            return server;
         }
         assert!(t.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(20));
@@ -402,6 +407,10 @@ fn registry_serves_tls_from_certificate_files() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut s = Server {
+        child,
+        addr: String::new(),
+    };
     let t = Instant::now();
     let addr = loop {
         if let Ok(a) = std::fs::read_to_string(&addr_file)
@@ -412,10 +421,7 @@ fn registry_serves_tls_from_certificate_files() {
         assert!(t.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(20));
     };
-    let _s = Server {
-        child,
-        addr: addr.clone(),
-    };
+    s.addr = addr.clone();
     let src = layout(dir.path());
     let creds = format!("admin:{PW}");
     // --cert-dir with the server certificate: verified TLS, no fallback to plain HTTP.

@@ -28,12 +28,17 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn kura");
+        let mut server = Server {
+            child,
+            addr: String::new(),
+        };
         let start = Instant::now();
         loop {
             if let Ok(a) = std::fs::read_to_string(&addr_file)
                 && !a.is_empty()
             {
-                return Server { child, addr: a };
+                server.addr = a;
+                return server;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
