@@ -166,7 +166,12 @@ async fn seed(addr: &str, opts: &RunOptions) -> Result<Seeded, LoadError> {
     }
     verify(&mut conn, &blob_path(&big), &big.digest).await?;
     if let Some(digest) = first_manifest {
-        verify(&mut conn, &format!("/v2/{repo}/manifests/{digest}"), &digest).await?;
+        verify(
+            &mut conn,
+            &format!("/v2/{repo}/manifests/{digest}"),
+            &digest,
+        )
+        .await?;
     }
     Ok(Seeded {
         manifests,

@@ -177,7 +177,7 @@ fn update(a: UpdateArgs, g: &Global) -> anyhow::Result<ExitCode> {
                     f.name, f.advisories, f.bytes
                 );
             } else {
-                eprintln!("{}: unchanged", f.name);
+                eprintln!("{}: no new data", f.name);
             }
         }
         eprintln!(
