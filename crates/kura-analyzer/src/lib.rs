@@ -9,8 +9,8 @@
 
 use kura_types::{OsInfo, Package};
 
-pub mod os;
 pub mod lang;
+pub mod os;
 
 /// Default cap on the size of a file handed to an analyzer.
 pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;

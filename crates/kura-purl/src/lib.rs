@@ -46,7 +46,8 @@ impl Purl {
     /// Add a qualifier; empty values are dropped, as the spec requires.
     pub fn qualifier(mut self, key: &str, value: &str) -> Self {
         if !value.is_empty() {
-            self.qualifiers.push((key.to_ascii_lowercase(), value.to_string()));
+            self.qualifiers
+                .push((key.to_ascii_lowercase(), value.to_string()));
         }
         self
     }

@@ -33,9 +33,9 @@ pub struct Global {
 enum Command {
     /// Scan an image, a root filesystem or a source tree for vulnerabilities.
     #[command(subcommand)]
-    Scan(cmd::scan::ScanCommand),
+    Scan(Box<cmd::scan::ScanCommand>),
     /// Write the SBOM (inventory) of an image.
-    Sbom(cmd::sbom::SbomArgs),
+    Sbom(Box<cmd::sbom::SbomArgs>),
     /// List the analyzers: what each reads and what it extracts.
     Analyzers(cmd::analyzers::AnalyzersArgs),
     /// Build, import and inspect the vulnerability database.
@@ -50,8 +50,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(&cli.global);
     let result = match cli.command {
-        Command::Scan(c) => cmd::scan::run(c, &cli.global),
-        Command::Sbom(a) => cmd::sbom::run(a, &cli.global),
+        Command::Scan(c) => cmd::scan::run(*c, &cli.global),
+        Command::Sbom(a) => cmd::sbom::run(*a, &cli.global),
         Command::Analyzers(a) => cmd::analyzers::run(a, &cli.global),
         Command::Db(c) => cmd::db::run(c, &cli.global),
         Command::Registry(c) => cmd::registry::run(c, &cli.global),

@@ -73,7 +73,11 @@ fn build_image(dir: &Path) -> PathBuf {
         0o644,
     )]);
     let img = ImageBuilder::new()
-        .layer(base, Compression::Gzip, "/bin/sh -c #(nop) ADD file:abc in / ")
+        .layer(
+            base,
+            Compression::Gzip,
+            "/bin/sh -c #(nop) ADD file:abc in / ",
+        )
         .empty_history("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]")
         .layer(
             app,
@@ -116,7 +120,13 @@ fn build_db(dir: &Path) -> PathBuf {
     .expect("write secdb");
     let db = dir.join("vuln.db");
     let out = kura(
-        &["db", "import", "--db", db.to_str().expect("utf-8"), feeds.to_str().expect("utf-8")],
+        &[
+            "db",
+            "import",
+            "--db",
+            db.to_str().expect("utf-8"),
+            feeds.to_str().expect("utf-8"),
+        ],
         dir,
     );
     assert!(
@@ -169,10 +179,20 @@ fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
 fn sbom_lists_os_and_language_packages_with_their_layers() {
     let fx = Fixture::new();
     let out = kura(
-        &["sbom", fx.image.to_str().expect("utf-8"), "--format", "json", "--no-cache"],
+        &[
+            "sbom",
+            fx.image.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--no-cache",
+        ],
         fx.dir.path(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let inv = stdout_json(&out);
     assert_eq!(inv["os"]["id"], "alpine");
     assert_eq!(inv["os"]["release"], "3.19");
@@ -183,10 +203,14 @@ fn sbom_lists_os_and_language_packages_with_their_layers() {
     assert!(
         musl["purl"]
             .as_str()
-            .is_some_and(|p| p.starts_with("pkg:apk/alpine/musl@1.2.4-r2") && p.contains("distro=alpine-3.19")),
+            .is_some_and(|p| p.starts_with("pkg:apk/alpine/musl@1.2.4-r2")
+                && p.contains("distro=alpine-3.19")),
         "{musl}"
     );
-    let requests = pkgs.iter().find(|p| p["name"] == "requests").expect("requests");
+    let requests = pkgs
+        .iter()
+        .find(|p| p["name"] == "requests")
+        .expect("requests");
     assert_eq!(requests["purl"], "pkg:pypi/requests@2.19.0");
     assert_eq!(requests["location"]["layer_index"], 1);
 }
@@ -198,7 +222,11 @@ fn sbom_cyclonedx_components_carry_layer_properties() {
         &["sbom", fx.image.to_str().expect("utf-8"), "--no-cache"],
         fx.dir.path(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bom = stdout_json(&out);
     assert_eq!(bom["bomFormat"], "CycloneDX");
     assert_eq!(bom["specVersion"], "1.6");
@@ -209,7 +237,9 @@ fn sbom_cyclonedx_components_carry_layer_properties() {
         .expect("requests component");
     let props = req["properties"].as_array().expect("properties");
     assert!(
-        props.iter().any(|p| p["name"] == "kura:layer:index" && p["value"] == "1"),
+        props
+            .iter()
+            .any(|p| p["name"] == "kura:layer:index" && p["value"] == "1"),
         "{req:#}"
     );
     // A second run gives the same bom-refs.
@@ -218,7 +248,12 @@ fn sbom_cyclonedx_components_carry_layer_properties() {
         fx.dir.path(),
     ));
     let refs = |b: &Value| -> Vec<Value> {
-        b["components"].as_array().expect("components").iter().map(|c| c["bom-ref"].clone()).collect()
+        b["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .map(|c| c["bom-ref"].clone())
+            .collect()
     };
     assert_eq!(refs(&bom), refs(&again));
 }
@@ -227,23 +262,46 @@ fn sbom_cyclonedx_components_carry_layer_properties() {
 fn scan_finds_os_and_language_vulnerabilities_with_layer_attribution() {
     let fx = Fixture::new();
     let out = fx.scan(&["--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = stdout_json(&out);
 
     let req = finding(&report, "CVE-2018-18074");
     assert_eq!(req["package_name"], "requests");
     assert_eq!(req["fixed_version"], "2.20.0");
     assert_eq!(req["severity"], "HIGH");
-    let aliases: Vec<&str> = req["aliases"].as_array().expect("aliases").iter().filter_map(Value::as_str).collect();
-    assert!(aliases.contains(&"PYSEC-2018-28") && aliases.contains(&"GHSA-x84v-xcm2-53pg"), "{aliases:?}");
+    let aliases: Vec<&str> = req["aliases"]
+        .as_array()
+        .expect("aliases")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        aliases.contains(&"PYSEC-2018-28") && aliases.contains(&"GHSA-x84v-xcm2-53pg"),
+        "{aliases:?}"
+    );
     assert_eq!(req["in_base_layer"], false);
-    assert!(req["layer_created_by"].as_str().is_some_and(|c| c.contains("pip install")), "{req:#}");
+    assert!(
+        req["layer_created_by"]
+            .as_str()
+            .is_some_and(|c| c.contains("pip install")),
+        "{req:#}"
+    );
 
     let musl = finding(&report, "CVE-2025-26519");
     assert_eq!(musl["fixed_version"], "1.2.4-r3");
     assert_eq!(musl["in_base_layer"], true);
     // openssl is not installed: no finding for it.
-    assert!(report["findings"].as_array().expect("findings").iter().all(|f| f["id"] != "CVE-2023-5678"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["id"] != "CVE-2023-5678")
+    );
 }
 
 #[test]
@@ -256,9 +314,19 @@ fn exit_code_reflects_the_policy() {
     // Without --exit-code a scan with findings succeeds.
     assert_eq!(fx.scan(&["-q"]).status.code(), Some(0));
     // Only CRITICAL requested: nothing remains.
-    assert_eq!(fx.scan(&["--exit-code", "3", "--severity", "CRITICAL", "-q"]).status.code(), Some(0));
+    assert_eq!(
+        fx.scan(&["--exit-code", "3", "--severity", "CRITICAL", "-q"])
+            .status
+            .code(),
+        Some(0)
+    );
     // --skip-base: the musl finding no longer gates, the requests one still does.
-    assert_eq!(fx.scan(&["--exit-code", "3", "--skip-base", "-q"]).status.code(), Some(3));
+    assert_eq!(
+        fx.scan(&["--exit-code", "3", "--skip-base", "-q"])
+            .status
+            .code(),
+        Some(3)
+    );
 }
 
 #[test]
@@ -271,18 +339,33 @@ fn ignore_file_suppresses_until_it_expires() {
     )
     .expect("write ignore");
     let out = fx.scan(&["--format", "json", "--skip-base", "--exit-code", "4"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = stdout_json(&out);
     let req = finding(&report, "CVE-2018-18074");
     assert_eq!(req["suppressed"]["kind"], "ignore-file");
-    assert!(!report["expired_ignores"].as_array().expect("expired").is_empty());
+    assert!(
+        !report["expired_ignores"]
+            .as_array()
+            .expect("expired")
+            .is_empty()
+    );
 
     std::fs::write(
         fx.dir.path().join(".kuraignore"),
         "- id: CVE-2018-18074\n  reason: was not reachable\n  expires: 2000-01-01\n",
     )
     .expect("write ignore");
-    assert_eq!(fx.scan(&["--skip-base", "--exit-code", "4", "-q"]).status.code(), Some(4));
+    assert_eq!(
+        fx.scan(&["--skip-base", "--exit-code", "4", "-q"])
+            .status
+            .code(),
+        Some(4)
+    );
 }
 
 #[test]
@@ -293,7 +376,13 @@ fn bad_input_exits_2_naming_the_file() {
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&bad, bytes).expect("write");
     let out = kura(
-        &["sbom", bad.to_str().expect("utf-8"), "--no-cache", "--format", "json"],
+        &[
+            "sbom",
+            bad.to_str().expect("utf-8"),
+            "--no-cache",
+            "--format",
+            "json",
+        ],
         fx.dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
@@ -303,7 +392,14 @@ fn bad_input_exits_2_naming_the_file() {
     let corrupt_db = fx.dir.path().join("corrupt.db");
     std::fs::write(&corrupt_db, b"this is not a database").expect("write");
     let out = kura(
-        &["scan", "image", fx.image.to_str().expect("utf-8"), "--db", corrupt_db.to_str().expect("utf-8"), "--offline"],
+        &[
+            "scan",
+            "image",
+            fx.image.to_str().expect("utf-8"),
+            "--db",
+            corrupt_db.to_str().expect("utf-8"),
+            "--offline",
+        ],
         fx.dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));

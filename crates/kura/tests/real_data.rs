@@ -86,17 +86,35 @@ fn real_advisories_match_an_image_with_old_packages() {
     let db_s = db.to_str().expect("utf-8");
     let vulndata = shared.join("vulndata");
     let out = kura(
-        &["db", "import", "--db", db_s, vulndata.to_str().expect("utf-8")],
+        &[
+            "db",
+            "import",
+            "--db",
+            db_s,
+            vulndata.to_str().expect("utf-8"),
+        ],
         dir.path(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let base = tar_bytes(&[
-        ("etc/os-release", b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.10.9\n", 0o644),
+        (
+            "etc/os-release",
+            b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.10.9\n",
+            0o644,
+        ),
         ("lib/apk/db/installed", APK_INSTALLED.as_bytes(), 0o644),
     ]);
     let app = tar_bytes(&[
-        ("app/requirements.txt", b"django==2.2.0\nrequests==2.19.0\n", 0o644),
+        (
+            "app/requirements.txt",
+            b"django==2.2.0\nrequests==2.19.0\n",
+            0o644,
+        ),
         ("app/Cargo.lock", CARGO_LOCK.as_bytes(), 0o644),
         ("app/go.mod", GO_MOD.as_bytes(), 0o644),
     ]);
@@ -109,10 +127,24 @@ fn real_advisories_match_an_image_with_old_packages() {
     std::fs::write(&path, image.docker_archive(DockerArchiveFormat::OciLayout)).expect("write");
 
     let out = kura(
-        &["scan", "image", path.to_str().expect("utf-8"), "--db", db_s, "--offline", "--no-cache", "--format", "json"],
+        &[
+            "scan",
+            "image",
+            path.to_str().expect("utf-8"),
+            "--db",
+            db_s,
+            "--offline",
+            "--no-cache",
+            "--format",
+            "json",
+        ],
         dir.path(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
 
     // Alpine secdb v3.10: openssl 1.1.1d-r0 fixes CVE-2019-1547.

@@ -26,7 +26,12 @@ pub struct ImageArgs {
     #[arg(long)]
     pub password_stdin: bool,
     /// Registry password (prefer --password-stdin or KURA_PASSWORD).
-    #[arg(long, env = "KURA_PASSWORD", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "KURA_PASSWORD",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
     pub password: Option<String>,
 }
 
@@ -40,10 +45,16 @@ impl ImageArgs {
             ..Default::default()
         };
         if let Some(p) = &self.platform {
-            o.platform = Some(p.parse().map_err(|e| anyhow::anyhow!("--platform {p}: {e}"))?);
+            o.platform = Some(
+                p.parse()
+                    .map_err(|e| anyhow::anyhow!("--platform {p}: {e}"))?,
+            );
         }
         if let Some(k) = &self.source {
-            o.kind = Some(k.parse().map_err(|e| anyhow::anyhow!("--source {k}: {e}"))?);
+            o.kind = Some(
+                k.parse()
+                    .map_err(|e| anyhow::anyhow!("--source {k}: {e}"))?,
+            );
         }
         if self.password_stdin {
             let mut s = String::new();
