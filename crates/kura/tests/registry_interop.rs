@@ -455,3 +455,104 @@ fn registry_serves_tls_from_certificate_files() {
     );
     assert!(raw.contains("application/vnd.oci.image.manifest.v1+json"));
 }
+
+/// The scanner pulls from the registry it ships with: skopeo pushes a real two-layer image into
+/// a private project, then `kura sbom` pulls it back over the Bearer token flow (credentials from
+/// stdin) and inventories it, with each package attributed to its layer.
+#[test]
+fn registry_image_pushed_by_skopeo_is_scanned_by_kura_over_token_auth() {
+    use kura_testutil::image::{Compression, ImageBuilder};
+    use std::io::Write;
+    if require_tool("skopeo").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("data"));
+    let base = kura_testutil::tar_bytes(&[
+        ("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n", 0o644),
+        (
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\no:musl\n\n",
+            0o644,
+        ),
+    ]);
+    let app = kura_testutil::tar_bytes(&[(
+        "usr/lib/python3.11/site-packages/requests-2.19.0.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: requests\nVersion: 2.19.0\n",
+        0o644,
+    )]);
+    let img = ImageBuilder::new()
+        .layer(base, Compression::Gzip, "ADD rootfs.tar.gz /")
+        .empty_history("CMD [\"/bin/sh\"]")
+        .layer(app, Compression::Zstd, "RUN pip install requests==2.19.0")
+        .build();
+    let src = dir.path().join("src-layout");
+    img.write_oci_layout(&src);
+    let creds = format!("admin:{PW}");
+    let reference = format!("{}/scanned/app:1", s.addr);
+    skopeo(&[
+        "--insecure-policy",
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &creds,
+        &format!("oci:{}", src.display()),
+        &format!("docker://{reference}"),
+    ]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kura"))
+        .args([
+            "sbom",
+            &reference,
+            "--insecure",
+            "--username",
+            "admin",
+            "--password-stdin",
+            "--no-cache",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PW.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "kura sbom: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inv: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inv["target"]["kind"], "registry");
+    let pkgs = inv["packages"].as_array().unwrap();
+    let layer_of = |name: &str| {
+        pkgs.iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing from {inv:#}"))["location"]["layer_index"]
+            .clone()
+    };
+    assert_eq!(layer_of("musl"), 0);
+    assert_eq!(layer_of("requests"), 1);
+
+    // Wrong password: the pull is refused and kura exits 2 naming the registry.
+    let out = Command::new(env!("CARGO_BIN_EXE_kura"))
+        .args([
+            "sbom",
+            &reference,
+            "--insecure",
+            "--username",
+            "admin",
+            "--no-cache",
+        ])
+        .env("KURA_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
