@@ -36,6 +36,21 @@ pub struct FileFindings {
     pub os: Option<OsInfo>,
     /// Non-fatal problems (e.g. one malformed stanza in a dpkg status file).
     pub warnings: Vec<String>,
+    /// Licenses stated for a package in a file other than its package database (Debian's
+    /// `/usr/share/doc/<pkg>/copyright`); the walker joins them to packages that declare none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_facts: Vec<LicenseFact>,
+}
+
+/// Licenses that one file states for one package.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LicenseFact {
+    /// Ecosystem of the package.
+    pub ecosystem: kura_types::Ecosystem,
+    /// Package name.
+    pub package: String,
+    /// License names as the file writes them (SPDX-like short names in DEP-5).
+    pub licenses: Vec<String>,
 }
 
 /// An error that stops an analyzer on one file; the walker records it as a warning naming the
@@ -95,6 +110,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &os::RedhatRelease,
     // OS package databases.
     &os::Dpkg,
+    &os::DpkgCopyright,
     &os::Apk,
     &os::Rpm,
     // Language ecosystems.

@@ -185,6 +185,8 @@ impl<'a> View<'a> {
         self.check_wanted_symlinks(infos);
         let mut packages = Vec::new();
         let mut os_found: Vec<(&str, &OsInfo)> = Vec::new();
+        let mut license_facts: std::collections::HashMap<(Ecosystem, &str), &Vec<String>> =
+            std::collections::HashMap::new();
         for (path, history) in &self.files {
             let Some(top) = history.last() else {
                 continue;
@@ -192,6 +194,11 @@ impl<'a> View<'a> {
             for r in &top.record.results {
                 if let Some(os) = &r.findings.os {
                     os_found.push((path.as_str(), os));
+                }
+                for fact in &r.findings.license_facts {
+                    license_facts
+                        .entry((fact.ecosystem, fact.package.as_str()))
+                        .or_insert(&fact.licenses);
                 }
                 for pkg in &r.findings.packages {
                     let mut p = pkg.clone();
@@ -202,6 +209,13 @@ impl<'a> View<'a> {
                     }
                     packages.push(p);
                 }
+            }
+        }
+        // Licenses stated in another file (Debian copyright files) fill packages whose own
+        // database declares none.
+        for p in packages.iter_mut().filter(|p| p.licenses.is_empty()) {
+            if let Some(l) = license_facts.get(&(p.ecosystem, p.name.as_str())) {
+                p.licenses = (*l).clone();
             }
         }
         // Several release files may describe the OS (os-release, debian_version…); the OS

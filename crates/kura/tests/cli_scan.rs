@@ -408,6 +408,66 @@ fn bad_input_exits_2_naming_the_file() {
 }
 
 #[test]
+fn sbom_joins_debian_copyright_licenses_to_dpkg_packages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = tar_bytes(&[
+        ("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n", 0o644),
+        (
+            "var/lib/dpkg/status",
+            b"Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b2\n\n",
+            0o644,
+        ),
+        (
+            "usr/share/doc/bash/copyright",
+            b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: FSF\nLicense: GPL-3+\n",
+            0o644,
+        ),
+    ]);
+    // A later layer rewrites the status file (as apt does); the license still joins.
+    let apt = tar_bytes(&[(
+        "var/lib/dpkg/status",
+        b"Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b2\n\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10\n\n",
+        0o644,
+    )]);
+    let img = ImageBuilder::new()
+        .layer(base, Compression::Gzip, "ADD rootfs.tar /")
+        .layer(apt, Compression::Gzip, "RUN apt-get install -y curl")
+        .build();
+    let path = dir.path().join("deb.tar");
+    std::fs::write(&path, img.docker_archive(DockerArchiveFormat::Legacy)).expect("write");
+    let out = kura(
+        &[
+            "sbom",
+            path.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--no-cache",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inv = stdout_json(&out);
+    let pkgs = inv["packages"].as_array().expect("packages");
+    let bash = pkgs.iter().find(|p| p["name"] == "bash").expect("bash");
+    assert_eq!(bash["licenses"], serde_json::json!(["GPL-3+"]));
+    assert_eq!(bash["location"]["layer_index"], 0);
+    assert_eq!(
+        bash["purl"],
+        "pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12"
+    );
+    let curl = pkgs.iter().find(|p| p["name"] == "curl").expect("curl");
+    assert_eq!(curl["location"]["layer_index"], 1);
+    assert!(
+        curl.get("licenses")
+            .is_none_or(|l| l.as_array().is_some_and(Vec::is_empty))
+    );
+}
+
+#[test]
 fn coverage_doc_matches_the_analyzers() {
     let root = kura_testutil::workspace_root();
     let out = kura(&["analyzers", "--format", "markdown"], &root);

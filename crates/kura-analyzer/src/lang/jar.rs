@@ -70,6 +70,7 @@ impl Analyzer for JavaArchive {
             packages: super::dedup(scan.packages),
             os: None,
             warnings: scan.warnings,
+            ..Default::default()
         })
     }
 }

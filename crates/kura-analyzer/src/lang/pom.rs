@@ -174,6 +174,7 @@ impl Analyzer for MavenPom {
             packages,
             os: None,
             warnings,
+            ..Default::default()
         })
     }
 }

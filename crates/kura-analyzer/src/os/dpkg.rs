@@ -4,8 +4,8 @@
 //! Format: deb822 control stanzas (deb-control(5), Debian Policy §5.1): `Field: value` lines, a
 //! continuation line starts with a space or tab, stanzas are separated by blank lines.
 //!
-//! dpkg records no license; `/usr/share/doc/<pkg>/copyright` holds one but joining it to a
-//! package needs a second file, so `licenses` stays empty here.
+//! dpkg records no license; the `dpkg-copyright` analyzer reads `/usr/share/doc/<pkg>/copyright`
+//! and the walker joins its licenses to these packages.
 
 use kura_types::{Ecosystem, Location, Package};
 
