@@ -170,7 +170,7 @@ dev = [
 [[package]]
 name = "requests"
 version = "2.32.3"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.invalid/simple" }
 dependencies = [
     { name = "certifi" },
 ]
@@ -178,17 +178,17 @@ dependencies = [
 [[package]]
 name = "certifi"
 version = "2024.8.30"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.invalid/simple" }
 
 [[package]]
 name = "pysocks"
 version = "1.7.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.invalid/simple" }
 
 [[package]]
 name = "pytest"
 version = "8.3.3"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.invalid/simple" }
 dependencies = [
     { name = "pluggy" },
 ]
@@ -196,7 +196,7 @@ dependencies = [
 [[package]]
 name = "pluggy"
 version = "1.5.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.invalid/simple" }
 "#;
 
     #[test]
