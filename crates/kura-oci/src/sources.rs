@@ -169,26 +169,47 @@ pub(crate) fn open_layout_dir(
     let bytes = fs_err::read(&index_path).map_err(|e| OciError::io(&index_path, e))?;
     let name = index_path.display().to_string();
     let (doc, digest) = parse_index_json(&bytes, &name)?;
-    let doc = filter_tag(doc, tag, &name)?;
     let store = LayoutDir {
         root: dir.to_path_buf(),
     };
+    let index = IndexJson { doc, digest, name };
+    open_from_index(
+        Box::new(store),
+        index,
+        tag,
+        reference,
+        SourceKind::OciLayout,
+        opts,
+    )
+}
+
+/// A parsed `index.json`, with its digest and a name for errors.
+struct IndexJson {
+    doc: Document,
+    digest: Digest,
+    name: String,
+}
+
+/// The part shared by OCI layout directories and OCI archives: pick the tagged entries of
+/// `index.json`, resolve the platform's manifest and build the image.
+fn open_from_index(
+    store: Box<dyn Store>,
+    index: IndexJson,
+    tag: Option<&str>,
+    reference: &str,
+    kind: SourceKind,
+    opts: &OpenOptions,
+) -> Result<Image, OciError> {
+    let doc = filter_tag(index.doc, tag, &index.name)?;
     let resolved = resolve(
-        &store,
+        store.as_ref(),
         doc,
-        digest,
-        &name,
+        index.digest,
+        &index.name,
         opts.platform.as_ref(),
         opts.max_manifest_size,
     )?;
-    build_image(
-        Box::new(store),
-        resolved,
-        reference,
-        SourceKind::OciLayout,
-        Vec::new(),
-        opts,
-    )
+    build_image(store, resolved, reference, kind, Vec::new(), opts)
 }
 
 /// One entry of a `docker save` `manifest.json`.
@@ -247,21 +268,13 @@ fn open_oci_archive(
     opts: &OpenOptions,
 ) -> Result<Image, OciError> {
     let (doc, digest, name) = read_archive_index_json(&store, opts)?;
-    let doc = filter_tag(doc, tag, &name)?;
-    let resolved = resolve(
-        &store,
-        doc,
-        digest,
-        &name,
-        opts.platform.as_ref(),
-        opts.max_manifest_size,
-    )?;
-    build_image(
+    let index = IndexJson { doc, digest, name };
+    open_from_index(
         Box::new(store),
-        resolved,
+        index,
+        tag,
         reference,
         SourceKind::OciArchive,
-        Vec::new(),
         opts,
     )
 }
