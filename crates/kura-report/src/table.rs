@@ -131,10 +131,13 @@ pub fn write_inventory(w: &mut dyn Write, inv: &Inventory, opts: &RenderOptions)
             ]
         })
         .collect();
+    // One very long name (a Go module path, a nested jar) must not push every row off the
+    // screen: columns pad to at most MAX_COLUMN; longer cells overflow their own row only.
+    const MAX_COLUMN: usize = 40;
     let mut widths = header.map(str::len);
     for r in &rows {
         for (wd, c) in widths.iter_mut().zip(r) {
-            *wd = (*wd).max(c.chars().count());
+            *wd = (*wd).max(c.chars().count().min(MAX_COLUMN));
         }
     }
     let line = |cells: [&str; 5]| -> String {

@@ -552,3 +552,28 @@ fn write_failures_surface_as_io_errors_for_every_format() {
         }
     }
 }
+
+#[test]
+fn one_long_package_name_does_not_widen_every_row_of_the_inventory_table() {
+    let mut inv = common::inventory();
+    let long = "example.com/".to_string() + &"deeply/nested/module/".repeat(6);
+    let mut p = inv.packages[0].clone();
+    p.name = long.clone();
+    inv.packages.push(p);
+    let mut out = Vec::new();
+    write_inventory(
+        &mut out,
+        &inv,
+        Format::Table,
+        &RenderOptions::new("2026-01-01T00:00:00Z"),
+    )
+    .expect("render");
+    let text = String::from_utf8(out).expect("utf-8");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("NAME"))
+        .expect("header");
+    let version_col = header.find("VERSION").expect("VERSION column");
+    assert!(version_col <= 42, "{header}");
+    assert!(text.contains(&long), "long names are printed whole");
+}
